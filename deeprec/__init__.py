@@ -1,0 +1,30 @@
+"""deeprec: autoencoders for collaborative filtering, rebuilt for a book.
+
+The library behind the book that rebuilds AutoRec (Sedhain et al., 2015) and
+"Training Deep AutoEncoders for Collaborative Filtering" (Kuchaiev & Ginsburg,
+2017). A chapter needs a handful of calls::
+
+    import deeprec as dr
+    split = dr.load_split("ml-100k", "u1")          # or dr.synthetic_split()
+    data = dr.RatingData.from_split(split)
+    model = dr.AutoRec(dr.AutoRecConfig(num_inputs=data.num_users))
+    result = dr.fit(model, data, dr.TrainConfig(num_epochs=50))
+    result.history                                   # a pandas DataFrame
+"""
+
+__version__ = "0.1.0"
+
+from deeprec.utils import get_device, is_quick, set_seed  # noqa: F401
+from deeprec.data import (  # noqa: F401
+    RatingData, Split, dataset_stats, load_ratings, load_split,
+    random_split, synthetic_split, time_split, train_valid_split,
+    write_synthetic_movielens,
+)
+from deeprec.models import (  # noqa: F401
+    AutoRec, AutoRecConfig, BiasBaseline, BiasedMF, DeepAEConfig,
+    DeepAutoEncoder, GlobalMean, MFConfig,
+)
+from deeprec.losses import autorec_loss, masked_mse  # noqa: F401
+from deeprec.train import FitResult, TrainConfig, fit, fit_mf  # noqa: F401
+from deeprec.evaluate import evaluate_rmse, predict_ratings, rmse  # noqa: F401
+from deeprec.checkpoint import load_model, save_model  # noqa: F401

@@ -1,0 +1,121 @@
+"""Data: readers, downloads, the synthetic generator, splits, the matrix."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from deeprec.data.download import (  # noqa: F401
+    ARCHIVES, DatasetNotFoundError, data_home, fetch_movielens,
+)
+from deeprec.data.matrix import CSR, Entries, RatingData  # noqa: F401
+from deeprec.data.netflix import (  # noqa: F401
+    NETFLIX_SPLITS, netflix_split, read_netflix, read_netflix_file,
+)
+from deeprec.data.readers import (  # noqa: F401
+    DataFormatError, read_movielens, read_rating_file,
+)
+from deeprec.data.splits import (  # noqa: F401
+    Split, drop_unseen, last_days_split, ml100k_fold, random_split,
+    time_split, train_valid_split,
+)
+from deeprec.data.stats import dataset_stats  # noqa: F401
+from deeprec.data.synthetic import (  # noqa: F401
+    SyntheticConfig, synthetic_ratings, write_synthetic_movielens,
+)
+
+#: Synthetic data sets by name: small for tests, and the sizes of ML-100K
+#: and ML-1M for benchmarks.
+SYNTHETIC = {
+    "synthetic": SyntheticConfig(),
+    "synthetic-100k": SyntheticConfig(num_users=943, num_items=1682,
+                                      num_ratings=100_000),
+    "synthetic-1m": SyntheticConfig(num_users=6040, num_items=3706,
+                                    num_ratings=1_000_209),
+}
+DATASETS = [*ARCHIVES, *SYNTHETIC, "netflix"]
+
+
+def synthetic_folder(config: SyntheticConfig = SyntheticConfig(),
+                     home: str | Path | None = None) -> Path:
+    """Folder of a synthetic data set in ML-100K layout, written once and
+    then reused (its name is a hash of the generator's config)."""
+    key = hashlib.sha1(repr(asdict(config)).encode()).hexdigest()[:10]
+    folder = data_home(home) / f"synthetic-{key}"
+    if not (folder / "u5.test").is_file():
+        write_synthetic_movielens(folder, config)
+    return folder
+
+
+def dataset_folder(name: str, home: str | Path | None = None) -> Path:
+    """The folder holding data set ``name`` (downloaded/generated once)."""
+    if name in SYNTHETIC:
+        return synthetic_folder(SYNTHETIC[name], home)
+    if name == "netflix":
+        return data_home(home) / "netflix"
+    return fetch_movielens(name, home)
+
+
+def load_ratings(name: str = "ml-100k", home: str | Path | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Ratings and movies (None where the data has no titles) of ``name``.
+
+    ``name`` is one of :data:`DATASETS`: a MovieLens archive
+    (``ml-100k`` ... ``ml-32m``), ``netflix``, or a synthetic set.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; known: "
+                         f"{', '.join(DATASETS)}")
+    folder = dataset_folder(name, home)
+    if name == "netflix":
+        return read_netflix(folder), None
+    return read_movielens(folder, "ml-100k" if name in SYNTHETIC else name)
+
+
+def load_split(dataset: str = "ml-100k", split: str = "u1", seed: int = 0,
+               valid_fraction: float = 0.0,
+               home: str | Path | None = None) -> Split:
+    """Load a data set and split it.
+
+    Args:
+        dataset: a name from :data:`DATASETS`.
+        split: ``u1``..``u5`` (ML-100K layouts: the archive's folds),
+            ``random`` (90/10), ``time`` (last 30 days held out, halved into
+            valid/test), or a Netflix split (``full``, ``3months``,
+            ``6months``, ``1year``).
+        seed: seed of the random parts.
+        valid_fraction: when > 0 and the split has no validation part, carve
+            one out of training with :func:`train_valid_split`.
+    """
+    if split in NETFLIX_SPLITS:
+        ratings, _ = load_ratings(dataset, home)
+        result = netflix_split(ratings, split, seed)
+    elif split in {f"u{k}" for k in range(1, 6)}:
+        if dataset != "ml-100k" and dataset not in SYNTHETIC:
+            raise ValueError(f"fold {split!r} exists for ml-100k and the "
+                             f"synthetic sets only, not {dataset!r}")
+        result = ml100k_fold(dataset_folder(dataset, home), int(split[1]))
+        result.name = f"{dataset}/{split}"
+    elif split == "random":
+        result = random_split(load_ratings(dataset, home)[0], 0.1, seed)
+    elif split == "time":
+        result = last_days_split(load_ratings(dataset, home)[0], 30,
+                                 seed=seed)
+    else:
+        raise ValueError(f"unknown split {split!r}; use u1..u5, random, time"
+                         f" or {', '.join(NETFLIX_SPLITS)}")
+    if valid_fraction > 0 and len(result.valid) == 0:
+        result = train_valid_split(result, valid_fraction, seed)
+    if not result.name.startswith(dataset):
+        result.name = f"{dataset}/{result.name}"
+    return result
+
+
+def synthetic_split(split: str = "u1", name: str = "synthetic",
+                    seed: int = 0, valid_fraction: float = 0.0,
+                    home: str | Path | None = None) -> Split:
+    """:func:`load_split` on a synthetic data set (offline, deterministic)."""
+    return load_split(name, split, seed, valid_fraction, home)

@@ -1,0 +1,95 @@
+"""Baselines: global mean, user + item biases, biased matrix factorisation.
+
+Each predicts ``forward(users, items) -> ratings`` for index tensors; unseen
+users/items (index -1) get the parts of the model that exist for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from deeprec.data.matrix import RatingData
+
+
+class GlobalMean(nn.Module):
+    """Predicts the mean training rating for everything."""
+
+    def __init__(self, data: RatingData):
+        super().__init__()
+        self.register_buffer("mu", torch.tensor(data.global_mean))
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor
+                ) -> torch.Tensor:
+        return self.mu.expand(users.shape)
+
+
+def _lookup(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """table[index] with zeros for index -1 (unseen in training)."""
+    known = index >= 0
+    out = table[index.clamp(min=0)]
+    mask = known.view(-1, *([1] * (out.dim() - 1)))
+    return out * mask
+
+
+class BiasBaseline(nn.Module):
+    """r_ui = mu + b_u + b_i, fitted by regularised alternating least squares
+    (the algorithm of scikit-surprise's BaselineOnly)."""
+
+    def __init__(self, data: RatingData, reg_user: float = 15.0,
+                 reg_item: float = 10.0, num_epochs: int = 10):
+        super().__init__()
+        self.register_buffer("mu", torch.tensor(data.global_mean))
+        e = data.train_entries
+        u, i, r = e.users, e.items, e.ratings - data.global_mean
+        n_u = torch.bincount(u, minlength=data.num_users).float()
+        n_i = torch.bincount(i, minlength=data.num_items).float()
+        b_u, b_i = torch.zeros(data.num_users), torch.zeros(data.num_items)
+        for _ in range(num_epochs):  # alternating closed-form updates
+            b_u = torch.zeros_like(b_u).index_add_(0, u, r - b_i[i])
+            b_u /= reg_user + n_u
+            b_i = torch.zeros_like(b_i).index_add_(0, i, r - b_u[u])
+            b_i /= reg_item + n_i
+        self.register_buffer("user_bias", b_u)
+        self.register_buffer("item_bias", b_i)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor
+                ) -> torch.Tensor:
+        return (self.mu + _lookup(self.user_bias, users)
+                + _lookup(self.item_bias, items))
+
+
+@dataclass
+class MFConfig:
+    """Biased MF hyper-parameters (scikit-surprise SVD's defaults)."""
+
+    num_users: int
+    num_items: int
+    num_factors: int = 100
+    init_std: float = 0.1
+    global_mean: float = 3.5
+
+
+class BiasedMF(nn.Module):
+    """r_ui = mu + b_u + b_i + p_u . q_i (Koren et al.; "BiasedMF" in the
+    AutoRec paper's Table (c)). Train with :func:`deeprec.train.fit_mf`."""
+
+    def __init__(self, config: MFConfig):
+        super().__init__()
+        self.config = config
+        c = config
+        self.register_buffer("mu", torch.tensor(float(c.global_mean)))
+        self.user_bias = nn.Parameter(torch.zeros(c.num_users))
+        self.item_bias = nn.Parameter(torch.zeros(c.num_items))
+        self.P = nn.Parameter(torch.randn(c.num_users, c.num_factors)
+                              * c.init_std)
+        self.Q = nn.Parameter(torch.randn(c.num_items, c.num_factors)
+                              * c.init_std)
+
+    def forward(self, users: torch.Tensor, items: torch.Tensor
+                ) -> torch.Tensor:
+        dot = (_lookup(self.P, users) * _lookup(self.Q, items)).sum(-1)
+        return (self.mu + _lookup(self.user_bias, users)
+                + _lookup(self.item_bias, items) + dot)
