@@ -49,7 +49,9 @@ class TrainConfig:
         lbfgs_iters: L-BFGS iterations per epoch.
         clip: clip evaluation predictions to the rating range.
         eval_batch_size: rows per evaluation forward pass.
-        seed: seeds the initialisation and the batch order.
+        seed: seeds the batch order and dropout (call
+            :func:`deeprec.set_seed` before building the model to seed its
+            initialisation too).
         device: ``"auto"`` (cuda > mps > cpu) or a device name.
         progress: show a tqdm progress bar.
     """

@@ -98,7 +98,6 @@ def load_split(dataset: str = "ml-100k", split: str = "u1", seed: int = 0,
             raise ValueError(f"fold {split!r} exists for ml-100k and the "
                              f"synthetic sets only, not {dataset!r}")
         result = ml100k_fold(dataset_folder(dataset, home), int(split[1]))
-        result.name = f"{dataset}/{split}"
     elif split == "random":
         result = random_split(load_ratings(dataset, home)[0], 0.1, seed)
     elif split == "time":
@@ -109,8 +108,7 @@ def load_split(dataset: str = "ml-100k", split: str = "u1", seed: int = 0,
                          f" or {', '.join(NETFLIX_SPLITS)}")
     if valid_fraction > 0 and len(result.valid) == 0:
         result = train_valid_split(result, valid_fraction, seed)
-    if not result.name.startswith(dataset):
-        result.name = f"{dataset}/{result.name}"
+    result.name = f"{dataset}/{result.name}"
     return result
 
 
