@@ -20,7 +20,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from deeprec.data.matrix import RatingData
+from deeprec.data.matrix import CSR, RatingData
 from deeprec.evaluate import evaluate_rmse
 from deeprec.losses import autorec_loss, masked_mse, masked_sse, observed
 from deeprec.utils import get_device, set_seed
@@ -184,6 +184,35 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer,
     return loss.detach(), sse
 
 
+def run_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
+              rows_of: Callable[[torch.Tensor], torch.Tensor],
+              order: torch.Tensor, batch_size: int, config: TrainConfig
+              ) -> tuple[torch.Tensor, bool]:
+    """One pass over the rows in ``order``; ``rows_of(index)`` returns the
+    dense (batch, num_inputs) input rows.
+
+    Returns:
+        (sum of squared training errors, diverged?)
+    """
+    model.train()
+    sse = torch.zeros((), device=order.device)
+    for batch in order.split(batch_size):
+        loss, batch_sse = train_step(model, optimizer, rows_of(batch),
+                                     config, len(batch) / len(order))
+        sse += batch_sse
+        if not torch.isfinite(loss):
+            return sse, True
+    return sse, False
+
+
+def row_source(inputs: CSR) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Batch builder: index a dense copy of the matrix when it fits on the
+    device (:data:`DENSE_LIMIT`), else densify CSR rows per batch."""
+    if inputs.shape[0] * inputs.shape[1] <= DENSE_LIMIT:
+        return inputs.to_dense().__getitem__
+    return inputs.dense_rows
+
+
 Callback = Callable[[dict, nn.Module], None]
 
 
@@ -209,11 +238,7 @@ def fit(model: nn.Module, data: RatingData,
     model.to(device)
     inputs = data.matrix(model.orientation).to(device)
     num_rows = inputs.shape[0]
-    if num_rows * inputs.shape[1] <= DENSE_LIMIT:
-        dense = inputs.to_dense()  # (num_rows, num_inputs), on the device
-        rows_of = dense.__getitem__
-    else:
-        rows_of = inputs.dense_rows
+    rows_of = row_source(inputs)
     optimizer = make_optimizer(model, config)
     milestones = sorted({max(1, round(f * config.num_epochs))
                          for f in config.lr_milestones})
@@ -228,16 +253,9 @@ def fit(model: nn.Module, data: RatingData,
                desc=type(model).__name__, leave=False)
     for epoch in bar:
         tick = time.perf_counter()
-        model.train()
         order = torch.randperm(num_rows, generator=order_gen).to(device)
-        sse = torch.zeros((), device=device)
-        for batch in order.split(batch_size):
-            loss, batch_sse = train_step(model, optimizer, rows_of(batch),
-                                         config, len(batch) / num_rows)
-            sse += batch_sse
-            if not torch.isfinite(loss):
-                diverged = True
-                break
+        sse, diverged = run_epoch(model, optimizer, rows_of, order,
+                                  batch_size, config)
         scheduler.step()
         row = {"epoch": epoch,
                "train_rmse": math.sqrt(sse.item() / inputs.nnz),

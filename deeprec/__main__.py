@@ -1,0 +1,3 @@
+from deeprec.cli import main
+
+main()

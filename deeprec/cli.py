@@ -1,0 +1,167 @@
+"""Command line: ``python -m deeprec {train,stats,fetch,bench} ...``.
+
+Examples::
+
+    python -m deeprec train --model i-autorec --dataset ml-100k --split u1
+    python -m deeprec train --model deep-ae --layers 512,512,1024 \\
+        --dropout 0.8 --optimizer sgd --lr 0.005 --refeed 1 --device cuda
+    python -m deeprec train --model biased-mf --quick
+    python -m deeprec stats --dataset ml-1m --split random
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import replace
+
+from torch import nn
+
+import deeprec as dr
+from deeprec.utils import QUICK_ENV
+
+MODELS = ["global-mean", "biases", "biased-mf", "i-autorec", "u-autorec",
+          "deep-ae"]
+
+
+def build_model(name: str, data: dr.RatingData,
+                args: argparse.Namespace) -> nn.Module:
+    """An untrained model of kind ``name`` sized for ``data``."""
+    if name in ("i-autorec", "u-autorec"):
+        orientation = "item" if name == "i-autorec" else "user"
+        inputs = data.num_users if orientation == "item" else data.num_items
+        return dr.AutoRec(dr.AutoRecConfig(
+            inputs, args.hidden, args.activation or "sigmoid",
+            args.output_activation, orientation, args.dropout))
+    if name == "deep-ae":
+        inputs = (data.num_items if args.orientation == "user"
+                  else data.num_users)
+        return dr.DeepAutoEncoder(dr.DeepAEConfig(
+            inputs, tuple(int(d) for d in args.layers.split(",")),
+            args.activation or "selu", args.dropout, args.constrained,
+            args.last_activation, args.orientation))
+    if name == "biased-mf":
+        return dr.BiasedMF(dr.MFConfig(data.num_users, data.num_items,
+                                       global_mean=data.global_mean))
+    raise ValueError(f"unknown model {name!r}; choose from {MODELS}")
+
+
+def train(args: argparse.Namespace) -> dict:
+    """Train one model and return its result row (also printed)."""
+    quick = dr.is_quick()
+    dataset = "synthetic" if quick else args.dataset
+    split = dr.load_split(dataset, args.split, args.seed,
+                          args.valid_fraction)
+    data = dr.RatingData(split)
+    print(data, file=sys.stderr)
+    dr.set_seed(args.seed)
+    device = dr.get_device(args.device)
+    row = {"model": args.model, "dataset": dataset, "split": split.name,
+           "device": str(device)}
+    if args.model == "global-mean":
+        model = dr.GlobalMean(data)
+    elif args.model == "biases":
+        model = dr.BiasBaseline(data)
+    elif args.model == "biased-mf":
+        model = dr.fit_mf(build_model(args.model, data, args),
+                          data, num_epochs=2 if quick else 20,
+                          seed=args.seed, device=str(device))
+    else:
+        model = build_model(args.model, data, args)
+        config = dr.TrainConfig(
+            num_epochs=args.epochs, batch_size=args.batch_size,
+            optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
+            loss=args.loss, l2=args.l2, refeed=args.refeed, seed=args.seed,
+            device=str(device), progress=not args.no_progress)
+        if quick:
+            config = replace(config, num_epochs=min(config.num_epochs, 3))
+        result = dr.fit(model, data, config)
+        row.update(result.summary())
+        model = result.model
+    if "test_rmse" not in row:
+        model.to(device)
+        row["valid_rmse"] = dr.evaluate_rmse(model, data, "valid")
+        row["test_rmse"] = dr.evaluate_rmse(model, data, "test")
+    if args.save:
+        dr.save_model(model, args.save, **{k: v for k, v in row.items()
+                                           if isinstance(v, (int, float,
+                                                             str, bool))})
+    print(json.dumps(row, default=float))
+    print(f"test RMSE: {row['test_rmse']:.4f}")
+    return row
+
+
+def stats(args: argparse.Namespace) -> None:
+    dataset = "synthetic" if dr.is_quick() else args.dataset
+    split = dr.load_split(dataset, args.split, args.seed,
+                          args.valid_fraction)
+    print(split.name)
+    print(dr.dataset_stats(split).to_string())
+
+
+def fetch(args: argparse.Namespace) -> None:
+    print(dr.data.dataset_folder(args.dataset))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m deeprec",
+                                description=__doc__.split("\n")[0])
+    p.add_argument("--quick", action="store_true",
+                   help=f"synthetic data and tiny runs (sets {QUICK_ENV}=1)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def data_args(q):
+        q.add_argument("--dataset", default="ml-100k",
+                       choices=dr.data.DATASETS)
+        q.add_argument("--split", default="u1",
+                       help="u1..u5, random, time, full, 3months, 6months,"
+                            " 1year")
+        q.add_argument("--valid-fraction", type=float, default=0.0)
+        q.add_argument("--seed", type=int, default=0)
+
+    t = sub.add_parser("train", help="train a model and print its RMSE")
+    data_args(t)
+    t.add_argument("--model", default="i-autorec", choices=MODELS)
+    t.add_argument("--device", default="auto")
+    t.add_argument("--hidden", type=int, default=500, help="AutoRec k")
+    t.add_argument("--layers", default="512,512,1024",
+                   help="deep-ae encoder sizes")
+    t.add_argument("--activation", default=None)
+    t.add_argument("--output-activation", default="identity")
+    t.add_argument("--orientation", default="user", choices=["user", "item"])
+    t.add_argument("--dropout", type=float, default=0.0)
+    t.add_argument("--constrained", action="store_true")
+    t.add_argument("--last-activation", action="store_true")
+    t.add_argument("--epochs", type=int, default=50)
+    t.add_argument("--batch-size", type=int, default=128)
+    t.add_argument("--optimizer", default="adam",
+                   choices=["sgd", "adam", "rprop", "lbfgs"])
+    t.add_argument("--lr", type=float, default=1e-3)
+    t.add_argument("--weight-decay", type=float, default=0.0)
+    t.add_argument("--loss", default="mmse", choices=["mmse", "sse"])
+    t.add_argument("--l2", type=float, default=0.0)
+    t.add_argument("--refeed", type=int, default=0)
+    t.add_argument("--save", default=None, help="checkpoint path")
+    t.add_argument("--no-progress", action="store_true")
+    t.set_defaults(func=train)
+    s = sub.add_parser("stats", help="Table 1 statistics of a split")
+    data_args(s)
+    s.set_defaults(func=stats)
+    f = sub.add_parser("fetch", help="download a data set into the cache")
+    f.add_argument("dataset", choices=dr.data.DATASETS)
+    f.set_defaults(func=fetch)
+    b = sub.add_parser("bench", help="training speed benchmark")
+    b.add_argument("--quick", action="store_true", dest="bench_quick")
+    b.add_argument("--out", default=None, help="write results as JSON")
+    b.set_defaults(func=lambda a: __import__(
+        "deeprec.benchmark", fromlist=["main"]).main(a))
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    if args.quick:
+        os.environ[QUICK_ENV] = "1"
+    args.func(args)
