@@ -105,6 +105,36 @@ def fetch(args: argparse.Namespace) -> None:
     print(dr.data.dataset_folder(args.dataset))
 
 
+def book(args: argparse.Namespace) -> None:
+    """Execute chapters at full scale (``run``: in place, the stored outputs
+    of the published book) or re-execute them into a temporary folder and
+    compare their headline numbers with the committed ones (``check``)."""
+    import glob
+    import tempfile
+    from pathlib import Path
+
+    import nbformat
+
+    from deeprec.book import compare_headlines, execute_notebook, read_headline
+    paths = args.chapters or sorted(glob.glob("book/[0-9]*.ipynb"))
+    failed = False
+    for path in paths:
+        if args.action == "run":
+            numbers = execute_notebook(path, quick=dr.is_quick())
+            print(f"{path}: executed; headline {numbers}")
+            continue
+        committed = read_headline(nbformat.read(path, as_version=4))
+        with tempfile.TemporaryDirectory() as tmp:
+            fresh = execute_notebook(path, Path(tmp) / Path(path).name)
+        problems = compare_headlines(committed, fresh, args.tolerance)
+        failed |= bool(problems)
+        print(f"{path}: " + ("; ".join(problems) if problems else
+                             f"headline numbers agree within "
+                             f"{args.tolerance:.0%}: {fresh}"))
+    if failed:
+        raise SystemExit(1)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m deeprec",
                                 description=__doc__.split("\n")[0])
@@ -152,6 +182,13 @@ def parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fetch", help="download a data set into the cache")
     f.add_argument("dataset", choices=dr.data.DATASETS)
     f.set_defaults(func=fetch)
+    k = sub.add_parser("book", help="execute chapters at full scale (run) "
+                       "or check their headline numbers (check)")
+    k.add_argument("action", choices=["run", "check"])
+    k.add_argument("chapters", nargs="*", help="default: book/[0-9]*.ipynb")
+    k.add_argument("--tolerance", type=float, default=0.02,
+                   help="relative tolerance of the check (default 2%%)")
+    k.set_defaults(func=book)
     b = sub.add_parser("bench", help="training speed benchmark")
     b.add_argument("--quick", action="store_true", dest="bench_quick")
     b.add_argument("--out", default=None, help="write results as JSON")

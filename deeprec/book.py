@@ -1,0 +1,178 @@
+"""Helpers for the book's notebooks: the setup line and the parameters cell.
+
+Every chapter starts with :func:`setup` (prints the library version and the
+device) and a parameters cell that calls :func:`chapter_params`. Quick mode
+(synthetic data, tiny runs: tests and CI only) comes from one switch, the
+``DEEPREC_QUICK`` environment variable, read here and nowhere else in the
+notebooks.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass, field
+
+import torch
+
+from deeprec.utils import get_device, is_quick, set_seed
+
+
+@dataclass
+class ChapterParams:
+    """The knobs of one chapter run.
+
+    Attributes:
+        dataset: data set name (``synthetic`` in quick mode).
+        split: split name (``u1``, ``random``, ``time``, ...).
+        scale: ``"full"`` (real data, the runs behind the published
+            outputs) or ``"quick"`` (synthetic data, a few epochs).
+        device: the torch device every cell uses.
+        seed: the seed of every run.
+    """
+
+    dataset: str
+    split: str
+    scale: str
+    device: torch.device
+    seed: int
+    started: float = field(default_factory=time.perf_counter, repr=False)
+
+    @property
+    def quick(self) -> bool:
+        return self.scale == "quick"
+
+    def epochs(self, full: int, quick: int = 3) -> int:
+        """``full`` epochs at full scale, ``quick`` in quick mode."""
+        return quick if self.quick else full
+
+    def pick(self, full, quick):
+        """``full`` at full scale, ``quick`` in quick mode (any value)."""
+        return quick if self.quick else full
+
+    def run_info(self) -> str:
+        """One line: data set, device, library version, wall time so far."""
+        from deeprec import __version__
+        seconds = time.perf_counter() - self.started
+        name = (torch.cuda.get_device_name(self.device)
+                if self.device.type == "cuda" else
+                f"{platform.processor() or platform.machine()} CPU, "
+                f"{torch.get_num_threads()} threads")
+        return (f"dataset {self.dataset} (split {self.split}), scale "
+                f"{self.scale}, device {self.device} ({name}), deeprec "
+                f"{__version__}, torch {torch.__version__}, wall time "
+                f"{seconds:.0f} s")
+
+
+def setup() -> torch.device:
+    """Print the library version and the device; return the device."""
+    from deeprec import __version__
+    device = get_device("auto")
+    print(f"deeprec {__version__}, torch {torch.__version__}, "
+          f"device: {device}")
+    if device.type == "cpu":
+        print("No GPU found: every cell runs on the CPU. On Colab, "
+              "Runtime > Change runtime type > GPU for the deep models.")
+    return device
+
+
+def chapter_params(dataset: str = "ml-100k", split: str = "u1",
+                   device: str = "auto", seed: int = 0) -> ChapterParams:
+    """The parameters of a chapter; quick mode overrides data and scale.
+
+    Args:
+        dataset: real data set for the full run.
+        split: split name for :func:`deeprec.load_split`.
+        device: ``"auto"`` (cuda > mps > cpu) or a device name.
+        seed: seed for every run (also set here, globally).
+    """
+    quick = is_quick()
+    set_seed(seed)
+    return ChapterParams(dataset="synthetic" if quick else dataset,
+                         split=split, scale="quick" if quick else "full",
+                         device=get_device(device), seed=seed)
+
+
+def show_source(obj) -> "object":
+    """The library's own source of ``obj``, highlighted (the book shows
+    the code that runs, never a second copy)."""
+    import inspect
+
+    from IPython.display import Code
+    return Code(inspect.getsource(obj), language="python")
+
+
+HEADLINE = "HEADLINE "
+
+
+def headline(**numbers: float) -> None:
+    """Print a chapter's headline numbers on one line that
+    ``python -m deeprec book check`` compares with a fresh full-scale run."""
+    import json
+    clean = {k: round(float(v), 4) for k, v in numbers.items()}
+    print(HEADLINE + json.dumps(clean, sort_keys=True))
+
+
+def read_headline(notebook: dict) -> dict:
+    """The headline numbers stored in an executed notebook (``{}`` if
+    none)."""
+    import json
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            text = output.get("text", "")
+            text = "".join(text) if isinstance(text, list) else text
+            for line in text.splitlines():
+                if line.startswith(HEADLINE):
+                    return json.loads(line[len(HEADLINE):])
+    return {}
+
+
+def execute_notebook(path, out_path=None, timeout: int | None = None,
+                     quick: bool = False) -> dict:
+    """Execute a chapter top to bottom in a fresh kernel (widget state
+    stored) and write it to ``out_path`` (default: in place, atomically).
+
+    Returns:
+        The notebook's headline numbers.
+    """
+    import os
+    from pathlib import Path
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    from deeprec.utils import QUICK_ENV, atomic_path
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    old = os.environ.get(QUICK_ENV)
+    os.environ[QUICK_ENV] = "1" if quick else ""
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                       store_widget_state=True,
+                       resources={"metadata": {"path": str(path.parent)}}
+                       ).execute()
+    finally:
+        if old is None:
+            os.environ.pop(QUICK_ENV, None)
+        else:
+            os.environ[QUICK_ENV] = old
+    with atomic_path(out_path or path) as tmp:
+        nbformat.write(nb, str(tmp))
+    return read_headline(nb)
+
+
+def compare_headlines(committed: dict, fresh: dict,
+                      tolerance: float = 0.02) -> list[str]:
+    """Differences larger than ``tolerance`` (relative) between two sets of
+    headline numbers; an empty list means they agree."""
+    problems = []
+    for key, value in committed.items():
+        if key not in fresh:
+            problems.append(f"{key}: missing in the fresh run")
+            continue
+        new = fresh[key]
+        scale = max(abs(value), 1e-12)
+        if abs(new - value) / scale > tolerance:
+            problems.append(f"{key}: committed {value}, fresh {new} "
+                            f"(> {tolerance:.0%} apart)")
+    return problems

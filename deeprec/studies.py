@@ -1,0 +1,206 @@
+"""Studies: one function per paper table or figure, returning tidy tables.
+
+A study is a list of :class:`Run` s (a label, a model builder and a training
+config). :func:`run_study` trains them one after another and returns a
+:class:`StudyResult` with a ``summary`` table (one row per run) and a
+``history`` table (one row per run and epoch). With ``path`` set, results are
+saved after every run and runs already saved are skipped, so a study that
+was cut off resumes where it stopped, and a figure can be redrawn from the
+saved tables without retraining.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+from torch import nn
+
+from deeprec.data.matrix import RatingData
+from deeprec.evaluate import evaluate_rmse
+from deeprec.models import (AutoRec, AutoRecConfig, BiasBaseline, BiasedMF,
+                            GlobalMean, MFConfig, count_parameters)
+from deeprec.train import TrainConfig, fit, fit_mf
+from deeprec.utils import atomic_path, get_device, is_quick, set_seed
+
+
+@dataclass
+class Run:
+    """One configuration of a study.
+
+    Attributes:
+        label: what varies, e.g. ``{"f": "identity", "g": "sigmoid"}``; it
+            becomes columns of the result tables and must be unique.
+        build: returns a fresh, untrained model.
+        config: how to train it (None for models fitted in closed form).
+        fit: optional custom fitting function ``(model, data) -> model``
+            for models that :func:`deeprec.fit` does not train (baselines).
+    """
+
+    label: dict
+    build: Callable[[], nn.Module]
+    config: TrainConfig | None = None
+    fit: Callable[[nn.Module, RatingData], nn.Module] | None = None
+
+
+@dataclass
+class StudyResult:
+    """The tidy tables of a study."""
+
+    summary: pd.DataFrame
+    history: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def save(self, path: str | Path) -> None:
+        """Write ``summary.csv`` and ``history.csv`` into folder ``path``."""
+        path = Path(path)
+        for name, table in (("summary", self.summary),
+                            ("history", self.history)):
+            with atomic_path(path / f"{name}.csv") as tmp:
+                table.to_csv(tmp, index=False)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "StudyResult":
+        """Read tables written by :meth:`save`."""
+        path = Path(path)
+        summary = pd.read_csv(path / "summary.csv")
+        hist = path / "history.csv"
+        history = (pd.read_csv(hist) if hist.exists()
+                   and hist.stat().st_size > 1 else pd.DataFrame())
+        return cls(summary, history)
+
+
+def _key(label: dict) -> str:
+    return json.dumps(label, sort_keys=True, default=str)
+
+
+def run_study(runs: list[Run], data: RatingData,
+              path: str | Path | None = None, seed: int = 0,
+              progress: bool = True) -> StudyResult:
+    """Train every run; return (and optionally save) the result tables.
+
+    Args:
+        runs: the configurations; labels must be unique.
+        data: the split in index space, shared by all runs.
+        path: folder to save to after each run and to resume from.
+        seed: seeds each run's initialisation.
+        progress: show progress bars.
+    """
+    keys = [_key(r.label) for r in runs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("study run labels must be unique")
+    done = StudyResult(pd.DataFrame(), pd.DataFrame())
+    if path is not None and (Path(path) / "summary.csv").exists():
+        done = StudyResult.load(path)
+    finished = set(done.summary["key"]) if len(done.summary) else set()
+    summaries, histories = [done.summary], [done.history]
+    for run, key in zip(runs, keys):
+        if key in finished:
+            continue
+        set_seed(seed)
+        model = run.build()
+        start = time.perf_counter()
+        row = dict(run.label, key=key, dataset=data.name,
+                   parameters=count_parameters(model))
+        if run.config is not None:
+            config = replace(run.config, seed=seed, progress=progress)
+            result = fit(model, data, config)
+            row.update(result.summary())
+            hist = result.history.assign(key=key, **run.label)
+            histories.append(hist)
+        else:
+            model = run.fit(model, data) if run.fit else model
+            model.to(get_device("auto"))
+            row.update(valid_rmse=evaluate_rmse(model, data, "valid"),
+                       test_rmse=evaluate_rmse(model, data, "test"),
+                       diverged=False)
+            row["seconds"] = round(time.perf_counter() - start, 2)
+        summaries.append(pd.DataFrame([row]))
+        current = StudyResult(
+            pd.concat([s for s in summaries if len(s)], ignore_index=True),
+            pd.concat([h for h in histories if len(h)], ignore_index=True)
+            if any(len(h) for h in histories) else pd.DataFrame())
+        if path is not None:
+            current.save(path)
+    summary = pd.concat([s for s in summaries if len(s)], ignore_index=True)
+    order = {k: i for i, k in enumerate(keys)}
+    summary = summary[summary.key.isin(order)].sort_values(
+        "key", key=lambda s: s.map(order)).reset_index(drop=True)
+    history = (pd.concat([h for h in histories if len(h)], ignore_index=True)
+               if any(len(h) for h in histories) else pd.DataFrame())
+    if len(history):
+        history = history[history.key.isin(order)].reset_index(drop=True)
+    return StudyResult(summary, history)
+
+
+# --- AutoRec (Sedhain et al., 2015) -----------------------------------------
+
+def autorec_config(num_epochs: int = 200, quick: bool | None = None
+                   ) -> TrainConfig:
+    """The training recipe this book uses for AutoRec on ML-100K: AutoRec's
+    objective (sum of squares + lambda/2 ||W||^2, lambda = 100) minimised
+    full-batch with Adam (lr 0.01), the checkpoint picked on validation.
+    ``quick`` (default: :func:`deeprec.is_quick`) cuts it to 5 epochs."""
+    quick = is_quick() if quick is None else quick
+    return TrainConfig(num_epochs=5 if quick else num_epochs,
+                       batch_size=100_000, optimizer="adam", lr=0.01,
+                       loss="sse", l2=100.0)
+
+
+def autorec_builder(data: RatingData, orientation: str = "item",
+                    **config) -> Callable[[], AutoRec]:
+    """A builder of AutoRec sized for ``data`` (config fields as keywords)."""
+    inputs = data.num_users if orientation == "item" else data.num_items
+
+    def build() -> AutoRec:
+        return AutoRec(AutoRecConfig(inputs, orientation=orientation,
+                                     **config))
+    return build
+
+
+def autorec_orientation_study(data: RatingData, config: TrainConfig,
+                              hidden_dim: int = 500, **kw) -> StudyResult:
+    """AutoRec's Table (a): I-AutoRec against U-AutoRec."""
+    runs = [Run({"model": f"{o[0].upper()}-AutoRec"},
+                autorec_builder(data, o, hidden_dim=hidden_dim), config)
+            for o in ("item", "user")]
+    return run_study(runs, data, **kw)
+
+
+def autorec_activation_study(data: RatingData, config: TrainConfig,
+                             hidden_dim: int = 500, **kw) -> StudyResult:
+    """AutoRec's Table (b): output f and hidden g in {identity, sigmoid}."""
+    runs = [Run({"f": f, "g": g}, autorec_builder(
+        data, "item", hidden_dim=hidden_dim, output_activation=f,
+        hidden_activation=g), config)
+        for f in ("identity", "sigmoid") for g in ("identity", "sigmoid")]
+    return run_study(runs, data, **kw)
+
+
+def autorec_hidden_units_study(data: RatingData, config: TrainConfig,
+                               hidden_dims=(10, 20, 40, 80, 100, 200, 300,
+                                            400, 500, 1000), **kw
+                               ) -> StudyResult:
+    """AutoRec's Figure 2: I-AutoRec test RMSE against hidden units k."""
+    runs = [Run({"hidden_dim": k}, autorec_builder(data, "item",
+                                                   hidden_dim=k), config)
+            for k in hidden_dims]
+    return run_study(runs, data, **kw)
+
+
+def baseline_runs(data: RatingData, mf_epochs: int = 20) -> list[Run]:
+    """The three baselines as study runs (closed form or SGD, no epochs)."""
+    def mf_fit(model, data):
+        return fit_mf(model, data, num_epochs=mf_epochs)
+
+    return [
+        Run({"model": "Global mean"}, lambda: GlobalMean(data)),
+        Run({"model": "User + item biases"}, lambda: BiasBaseline(data)),
+        Run({"model": "BiasedMF"}, lambda: BiasedMF(MFConfig(
+            data.num_users, data.num_items, global_mean=data.global_mean)),
+            fit=mf_fit),
+    ]
+
