@@ -14,6 +14,8 @@ The library behind the book that rebuilds AutoRec (Sedhain et al., 2015) and
 
 __version__ = "0.1.0"
 
+from dataclasses import replace  # noqa: F401  (override configs)
+
 from deeprec.utils import get_device, is_quick, set_seed  # noqa: F401
 from deeprec.data import (  # noqa: F401
     RatingData, Split, dataset_stats, load_ratings, load_split,

@@ -50,6 +50,18 @@ class ChapterParams:
         """``full`` at full scale, ``quick`` in quick mode (any value)."""
         return quick if self.quick else full
 
+    def results(self, name: str):
+        """Folder where a study of this chapter saves its tables (so a
+        cut-off run resumes and figures redraw without retraining):
+        ``$DEEPREC_RESULTS`` (else ``<data home>/results``) /
+        ``<dataset>-<split>-<scale>/<name>``."""
+        import os
+        from pathlib import Path
+
+        from deeprec.data import data_home
+        home = os.environ.get("DEEPREC_RESULTS") or data_home() / "results"
+        return Path(home) / f"{self.dataset}-{self.split}-{self.scale}" / name
+
     def run_info(self) -> str:
         """One line: data set, device, library version, wall time so far."""
         from deeprec import __version__

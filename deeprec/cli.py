@@ -125,6 +125,7 @@ def book(args: argparse.Namespace) -> None:
             continue
         committed = read_headline(nbformat.read(path, as_version=4))
         with tempfile.TemporaryDirectory() as tmp:
+            os.environ["DEEPREC_RESULTS"] = tmp  # retrain: no saved results
             fresh = execute_notebook(path, Path(tmp) / Path(path).name)
         problems = compare_headlines(committed, fresh, args.tolerance)
         failed |= bool(problems)

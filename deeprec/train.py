@@ -295,17 +295,21 @@ def fit(model: nn.Module, data: RatingData,
 
 
 def fit_mf(model: nn.Module, data: RatingData, num_epochs: int = 20,
-           lr: float = 0.005, reg: float = 0.02, batch_size: int = 128,
-           seed: int = 0, device: str = "auto") -> nn.Module:
+           lr: float = 0.005, reg: float = 0.02, batch_size: int = 32,
+           seed: int = 0, device: str = "auto",
+           callbacks: Sequence[Callable[[int, nn.Module], None]] = ()
+           ) -> nn.Module:
     """Train :class:`~deeprec.models.BiasedMF` by SGD on shuffled mini-batches
-    of ratings, with per-rating L2 (scikit-surprise SVD's objective)."""
+    of ratings, with per-rating L2 (scikit-surprise SVD's objective and
+    defaults; small batches come closest to its one-rating-at-a-time SGD).
+    ``callback(epoch, model)`` runs after every epoch."""
     set_seed(seed)
     device = get_device(device)
     model.to(device)
     e = data.train_entries.to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
-    for _ in range(num_epochs):
+    for epoch in range(1, num_epochs + 1):
         for idx in torch.randperm(len(e), generator=gen).to(device).split(
                 batch_size):
             u, i, r = e.users[idx], e.items[idx], e.ratings[idx]
@@ -315,6 +319,8 @@ def fit_mf(model: nn.Module, data: RatingData, num_epochs: int = 20,
                        + (model.P[u] ** 2).sum(1) + (model.Q[i] ** 2).sum(1))
             (0.5 * (err * err + reg * penalty).sum()).backward()
             optimizer.step()
+        for callback in callbacks:
+            callback(epoch, model)
     return model
 
 
