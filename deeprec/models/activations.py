@@ -4,6 +4,18 @@ from __future__ import annotations
 
 from torch import nn
 
+class ScaledSigmoid(nn.Module):
+    """A sigmoid stretched to ``(low, high)``: an output activation that can
+    reach every rating (a plain sigmoid output stops at 1)."""
+
+    def __init__(self, low: float = 0.0, high: float = 5.0):
+        super().__init__()
+        self.low, self.high = low, high
+
+    def forward(self, x):
+        return self.low + (self.high - self.low) * x.sigmoid()
+
+
 ACTIVATIONS = {
     "sigmoid": nn.Sigmoid,
     "relu": nn.ReLU,
@@ -13,6 +25,7 @@ ACTIVATIONS = {
     "lrelu": nn.LeakyReLU,  # negative slope 0.01, as in DeepRecommender
     "selu": nn.SELU,
     "swish": nn.SiLU,  # x * sigmoid(x)
+    "sigmoid5": ScaledSigmoid,  # sigmoid scaled to (0, 5), for outputs
     "none": nn.Identity,
     "identity": nn.Identity,
 }

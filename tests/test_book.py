@@ -1,0 +1,66 @@
+"""Structure of the book: every chapter follows the house anatomy."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = sorted((ROOT / "book").glob("[0-9]*.ipynb"))
+CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def cells(path):
+    return json.loads(path.read_text())["cells"]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_every_chapter_is_in_the_toc():
+    toc = (ROOT / "_toc.yml").read_text()
+    assert CHAPTERS
+    for path in CHAPTERS:
+        assert f"book/{path.stem}" in toc
+
+
+def test_config_points_launch_buttons_at_main():
+    assert CONFIG["repository"]["branch"] == "main"
+    assert CONFIG["launch_buttons"]["colab_url"].startswith("https://colab")
+    assert CONFIG["execute"]["execute_notebooks"] == "off"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapter_anatomy(path):
+    cs = cells(path)
+    code = [c for c in cs if c["cell_type"] == "code"]
+    text = "\n".join(source(c) for c in cs if c["cell_type"] == "markdown")
+    # setup cell: installs from the repository URL set in _config.yml
+    url = CONFIG["repository"]["url"]
+    assert f"git+{url}" in source(code[0]) and "dr.setup()" in source(code[0])
+    # parameters cell read through one library function
+    params = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
+    assert len(params) == 1 and "dr.chapter_params(" in source(params[0])
+    assert "Learning goals" in text and "## Summary" in text
+    assert len(re.findall(r"\{exercise-start\}", text)) >= 3
+    assert (len(re.findall(r"\{solution-start\}", text))
+            == len(re.findall(r"\{exercise-start\}", text)))
+    assert "dr.book.headline(" in source(code[-1])
+    assert "run_info()" in source(code[-1])
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_stored_outputs_are_one_full_run(path):
+    code = [c for c in cells(path) if c["cell_type"] == "code"]
+    counts = [c["execution_count"] for c in code]
+    assert counts == list(range(1, len(code) + 1)), "not one top-down run"
+    errors = [o for c in code for o in c["outputs"]
+              if o["output_type"] == "error"]
+    assert not errors
+    record = "".join(o.get("text", "") if isinstance(o.get("text"), str)
+                     else "".join(o.get("text", []))
+                     for o in code[-1]["outputs"])
+    assert "scale full" in record, "stored outputs must be a full-scale run"

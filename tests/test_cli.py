@@ -1,0 +1,36 @@
+import json
+
+import pytest
+
+from deeprec.cli import main
+
+
+@pytest.fixture(autouse=True)
+def _quick(monkeypatch):
+    """``--quick`` sets DEEPREC_QUICK; monkeypatch restores it afterwards."""
+    monkeypatch.setenv("DEEPREC_QUICK", "1")
+
+
+@pytest.mark.parametrize("model", ["i-autorec", "deep-ae", "biases"])
+def test_train_prints_rmse(model, capsys, tmp_path):
+    main(["--quick", "train", "--model", model, "--no-progress",
+          "--valid-fraction", "0.1", "--save", str(tmp_path / "m.pt")
+          if model != "biases" else ""])
+    out = capsys.readouterr().out.strip().splitlines()
+    row = json.loads(out[-2])
+    assert row["dataset"] == "synthetic" and row["model"] == model
+    assert out[-1].startswith("test RMSE: ")
+    assert 0.3 < row["test_rmse"] < 2.0
+    if model != "biases":
+        assert (tmp_path / "m.pt").is_file()
+
+
+def test_stats_prints_table1(capsys):
+    main(["--quick", "stats", "--split", "u1"])
+    out = capsys.readouterr().out
+    assert "synthetic/u1" in out and "ratings" in out and "train" in out
+
+
+def test_unknown_model_is_refused():
+    with pytest.raises(SystemExit):
+        main(["train", "--model", "rbm"])
