@@ -21,11 +21,11 @@ MODELS = {
 
 
 def save_model(model: nn.Module, path: str | os.PathLike,
-               **extra: object) -> None:
+               extra: dict | None = None) -> None:
     """Write ``model``'s class, config and weights to ``path`` atomically.
 
     Args:
-        extra: plain values stored beside (e.g. ``test_rmse=0.89``).
+        extra: plain values stored beside (e.g. ``{"test_rmse": 0.89}``).
     """
     name = type(model).__name__
     if name not in MODELS:
@@ -33,7 +33,7 @@ def save_model(model: nn.Module, path: str | os.PathLike,
     from deeprec import __version__
     payload = {"model": name, "config": asdict(model.config),
                "state_dict": model.state_dict(), "version": __version__,
-               "extra": dict(extra)}
+               "extra": dict(extra or {})}
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
 

@@ -85,12 +85,39 @@ def train(args: argparse.Namespace) -> dict:
         row["valid_rmse"] = dr.evaluate_rmse(model, data, "valid")
         row["test_rmse"] = dr.evaluate_rmse(model, data, "test")
     if args.save:
-        dr.save_model(model, args.save, **{k: v for k, v in row.items()
-                                           if isinstance(v, (int, float,
-                                                             str, bool))})
+        dr.save_model(model, args.save, {k: v for k, v in row.items()
+                                         if isinstance(v, (int, float, str,
+                                                           bool))})
     print(json.dumps(row, default=float))
     print(f"test RMSE: {row['test_rmse']:.4f}")
     return row
+
+
+def study(args: argparse.Namespace) -> None:
+    """Run a paper study at any scale and save its tables (resumable)."""
+    from deeprec import studies
+    dataset = "synthetic" if dr.is_quick() else args.dataset
+    split = dr.load_split(dataset, args.split, args.seed,
+                          args.valid_fraction)
+    data = dr.RatingData(split)
+    print(data, file=sys.stderr)
+    if args.name in studies.DEEP_STUDIES:
+        config = studies.deep_ae_config(args.epochs, device=args.device)
+        runs = studies.DEEP_STUDIES[args.name](data, config)
+        result = dr.run_study(runs, data, args.out, args.seed)
+    else:
+        config = replace(studies.autorec_config(args.epochs),
+                         device=args.device)
+        fn = {"autorec-orientation": studies.autorec_orientation_study,
+              "autorec-activations": studies.autorec_activation_study,
+              "autorec-hidden": studies.autorec_hidden_units_study
+              }[args.name]
+        result = fn(data, config, path=args.out, seed=args.seed)
+    columns = [c for c in result.summary.columns
+               if c not in ("key", "dataset")]
+    print(result.summary[columns].to_string(index=False))
+    if args.out:
+        print(f"saved to {args.out}/summary.csv and history.csv")
 
 
 def stats(args: argparse.Namespace) -> None:
@@ -177,6 +204,15 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--save", default=None, help="checkpoint path")
     t.add_argument("--no-progress", action="store_true")
     t.set_defaults(func=train)
+    y = sub.add_parser("study", help="run a paper study, save its tables")
+    data_args(y)
+    y.add_argument("name", choices=[
+        "activations", "overfitting", "depth", "dropout", "refeeding",
+        "autorec-orientation", "autorec-activations", "autorec-hidden"])
+    y.add_argument("--epochs", type=int, default=100)
+    y.add_argument("--device", default="auto")
+    y.add_argument("--out", default=None, help="results folder (resumes)")
+    y.set_defaults(func=study)
     s = sub.add_parser("stats", help="Table 1 statistics of a split")
     data_args(s)
     s.set_defaults(func=stats)

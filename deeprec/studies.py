@@ -204,3 +204,97 @@ def baseline_runs(data: RatingData, mf_epochs: int = 20) -> list[Run]:
             fit=mf_fit),
     ]
 
+
+
+# --- The deep autoencoder (Kuchaiev & Ginsburg, 2017) -----------------------
+
+def deep_ae_config(num_epochs: int = 100, quick: bool | None = None,
+                   **overrides) -> TrainConfig:
+    """The paper's training setup: SGD with momentum 0.9, lr 0.001, batch
+    128, masked MSE. ``quick`` (default :func:`deeprec.is_quick`) cuts it
+    to 3 epochs."""
+    quick = is_quick() if quick is None else quick
+    config = TrainConfig(num_epochs=3 if quick else num_epochs,
+                         batch_size=128, optimizer="sgd", lr=0.001,
+                         momentum=0.9, loss="mmse")
+    return replace(config, **overrides)
+
+
+def deep_ae_builder(data: RatingData, orientation: str = "user",
+                    **config) -> Callable[[], nn.Module]:
+    """A builder of DeepAutoEncoder sized for ``data``."""
+    from deeprec.models import DeepAEConfig, DeepAutoEncoder
+    inputs = data.num_items if orientation == "user" else data.num_users
+
+    def build() -> nn.Module:
+        return DeepAutoEncoder(DeepAEConfig(inputs, orientation=orientation,
+                                            **config))
+    return build
+
+
+#: The paper's Figure 2 activations; the last layer is linear for sigmoid
+#: and tanh and activated for the others.
+PAPER_ACTIVATIONS = ("sigmoid", "relu", "relu6", "tanh", "elu", "lrelu",
+                     "selu")
+
+
+def activation_runs(data: RatingData, config: TrainConfig,
+                    activations=PAPER_ACTIVATIONS,
+                    hidden_dims=(128, 128)) -> list[Run]:
+    """Figure 2: a 4-layer autoencoder (n,128,128,128,n) per activation."""
+    return [Run({"activation": a}, deep_ae_builder(
+        data, hidden_dims=hidden_dims, activation=a,
+        last_activation=a not in ("sigmoid", "tanh")), config)
+        for a in activations]
+
+
+def overfitting_runs(data: RatingData, config: TrainConfig,
+                     widths=(128, 256, 512, 1024),
+                     activation: str = "selu") -> list[Run]:
+    """Figure 3: one hidden layer of growing width, tied or free decoder."""
+    return [Run({"width": d, "constrained": c}, deep_ae_builder(
+        data, hidden_dims=(d,), activation=activation, constrained=c),
+        config) for c in (False, True) for d in widths]
+
+
+def depth_runs(data: RatingData, config: TrainConfig, depths=(1, 2, 3, 4),
+               width: int = 128, activation: str = "selu") -> list[Run]:
+    """Table 2: 1..L hidden layers of 128 per side, plus one 256 layer."""
+    runs = [Run({"layers": "x".join([str(width)] * k)}, deep_ae_builder(
+        data, hidden_dims=(width,) * k, activation=activation), config)
+        for k in depths]
+    runs.append(Run({"layers": str(2 * width)}, deep_ae_builder(
+        data, hidden_dims=(2 * width,), activation=activation), config))
+    return runs
+
+
+def dropout_runs(data: RatingData, config: TrainConfig,
+                 rates=(0.0, 0.5, 0.65, 0.8),
+                 hidden_dims=(512, 512, 1024),
+                 activation: str = "selu") -> list[Run]:
+    """Figure 4: dropout on the code layer, and after every layer."""
+    runs = [Run({"dropout": p, "where": "code"}, deep_ae_builder(
+        data, hidden_dims=hidden_dims, activation=activation, dropout=p),
+        config) for p in rates]
+    runs.append(Run({"dropout": 0.5, "where": "every layer"},
+                    deep_ae_builder(data, hidden_dims=hidden_dims,
+                                    activation=activation,
+                                    layer_dropout=0.5), config))
+    return runs
+
+
+def refeeding_runs(data: RatingData, config: TrainConfig,
+                   lrs=(0.001, 0.005), hidden_dims=(512, 512, 1024),
+                   dropout: float = 0.8,
+                   activation: str = "selu") -> list[Run]:
+    """Figure 5: the baseline with and without dense re-feeding."""
+    return [Run({"lr": lr, "refeed": k}, deep_ae_builder(
+        data, hidden_dims=hidden_dims, activation=activation,
+        dropout=dropout), replace(config, lr=lr, refeed=k))
+        for lr in lrs for k in (0, 1)]
+
+
+#: Study name -> run builder, for the command line.
+DEEP_STUDIES = {"activations": activation_runs,
+                "overfitting": overfitting_runs, "depth": depth_runs,
+                "dropout": dropout_runs, "refeeding": refeeding_runs}

@@ -14,7 +14,7 @@ def test_round_trip_gives_the_same_predictions(data, tmp_path, kind):
     else:
         model = dr.BiasedMF(dr.MFConfig(data.num_users, data.num_items, 4))
     path = tmp_path / "sub" / "model.pt"
-    dr.save_model(model, path, test_rmse=0.9, note="x")
+    dr.save_model(model, path, {"test_rmse": 0.9, "note": "x"})
     loaded, extra = dr.load_model(path)
     assert extra == {"test_rmse": 0.9, "note": "x"}
     assert type(loaded) is type(model) and loaded.config == model.config

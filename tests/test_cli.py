@@ -34,3 +34,12 @@ def test_stats_prints_table1(capsys):
 def test_unknown_model_is_refused():
     with pytest.raises(SystemExit):
         main(["train", "--model", "rbm"])
+
+
+@pytest.mark.parametrize("name", ["refeeding", "autorec-orientation"])
+def test_study_runs_and_saves(name, capsys, tmp_path):
+    main(["--quick", "study", name, "--valid-fraction", "0.1", "--out",
+          str(tmp_path / name), "--device", "cpu"])
+    out = capsys.readouterr().out
+    assert "test_rmse" in out
+    assert (tmp_path / name / "summary.csv").is_file()
