@@ -69,7 +69,7 @@ class LongFrameRows(torch.utils.data.Dataset):
     def __getitem__(self, i: int) -> torch.Tensor:
         rows = self.frame[self.frame[self.by] == self.keys[i]]
         x = torch.zeros(self.num_cols)
-        x[rows[self.other].to_numpy()] = torch.tensor(
+        x[np.array(rows[self.other])] = torch.tensor(
             rows[RATING].to_numpy(np.float32, copy=True))
         return x
 

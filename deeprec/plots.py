@@ -85,14 +85,34 @@ def plot_metric_vs(summary: pd.DataFrame, x: str, y: str = "test_rmse",
     for key, part in groups:
         part = part.sort_values(x)
         ax.plot(part[x], part[y], "o-", label=key)
-    for name, value in (reference or {}).items():
-        ax.axhline(value, ls="--", color="grey")
-        ax.annotate(name, (ax.get_xlim()[0], value), xytext=(4, 3),
-                    textcoords="offset points", fontsize=8)
     if logx:
         ax.set_xscale("log")
+    for name, value in (reference or {}).items():
+        ax.axhline(value, ls="--", color="grey")
+        ax.annotate(name, (0.01, value), xycoords=("axes fraction", "data"),
+                    xytext=(0, 3), textcoords="offset points", fontsize=8)
     ax.set(xlabel=x, ylabel=y.replace("_", " "))
     ax.grid(alpha=0.3)
     if by:
         ax.legend()
+    return ax
+
+
+def plot_activations(names: Sequence[str], ax=None):
+    """The activation functions by name, on [-4, 4]."""
+    import torch
+
+    from deeprec.models.activations import activation
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    x = torch.linspace(-4, 4, 401)
+    for name in names:
+        with torch.no_grad():
+            ax.plot(x, activation(name)(x), label=name)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.axvline(0, color="black", lw=0.6)
+    ax.set(xlabel="x", ylabel="f(x)", ylim=(-2.2, 4.2),
+           title="Activation functions")
+    ax.legend(ncol=2, fontsize=8)
+    ax.grid(alpha=0.3)
     return ax
