@@ -72,7 +72,8 @@ def train(args: argparse.Namespace) -> dict:
         model = build_model(args.model, data, args)
         config = dr.TrainConfig(
             num_epochs=args.epochs, batch_size=args.batch_size,
-            optimizer=args.optimizer, lr=args.lr, weight_decay=args.weight_decay,
+            optimizer=args.optimizer, lr=args.lr,
+            weight_decay=args.weight_decay,
             loss=args.loss, l2=args.l2, refeed=args.refeed, seed=args.seed,
             device=str(device), progress=not args.no_progress)
         if quick:

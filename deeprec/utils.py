@@ -1,4 +1,4 @@
-"""Small helpers: seeds, device choice, the quick-mode switch, atomic writes."""
+"""Helpers: seeds, device choice, the quick-mode switch, atomic writes."""
 
 from __future__ import annotations
 

@@ -34,19 +34,23 @@ _BASE = "https://files.grouplens.org/datasets/movielens/"
 ARCHIVES = {
     "ml-100k": Archive(
         _BASE + "ml-100k.zip",
-        "sha256:50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229",
+        "sha256:"
+        "50d2a982c66986937beb9ffb3aa76efe955bf3d5c6b761f4e3a7cd717c6a3229",
         "ml-100k", "u.data"),
     "ml-1m": Archive(
         _BASE + "ml-1m.zip",
-        "sha256:a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20",
+        "sha256:"
+        "a6898adb50b9ca05aa231689da44c217cb524e7ebd39d264c56e2832f2c54e20",
         "ml-1m", "ratings.dat"),
     "ml-10m": Archive(
         _BASE + "ml-10m.zip",
-        "sha256:813c411ccb6122564edfe752e7f80c4dcc5aa25fa94c93622f6877a7ba252862",
+        "sha256:"
+        "813c411ccb6122564edfe752e7f80c4dcc5aa25fa94c93622f6877a7ba252862",
         "ml-10M100K", "ratings.dat"),
     "ml-20m": Archive(
         _BASE + "ml-20m.zip",
-        "sha256:96f243c338a8665f6bcc89c53edf6ee39162a846940de6b7c8c48aeada765ff3",
+        "sha256:"
+        "96f243c338a8665f6bcc89c53edf6ee39162a846940de6b7c8c48aeada765ff3",
         "ml-20m", "ratings.csv"),
     "ml-25m": Archive(_BASE + "ml-25m.zip",
                       "md5:6b51fb2759a8657d3bfcbfc42b592ada",

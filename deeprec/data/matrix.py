@@ -165,9 +165,10 @@ class RatingData:
         """Map a ratings frame to index space (unknown ids become -1)."""
         users = self._user_index.get_indexer(frame[USER].to_numpy())
         items = self._item_index.get_indexer(frame[ITEM].to_numpy())
+        ratings = frame[RATING].to_numpy(np.float32, copy=True)
         return Entries(torch.as_tensor(users, dtype=torch.int64),
                        torch.as_tensor(items, dtype=torch.int64),
-                       torch.as_tensor(frame[RATING].to_numpy(np.float32, copy=True)))
+                       torch.as_tensor(ratings))
 
     def part(self, name: str) -> Entries:
         """Entries of ``"train"``, ``"valid"`` or ``"test"``."""
