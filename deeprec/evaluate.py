@@ -78,7 +78,7 @@ def predict_ratings(model: nn.Module, data: RatingData,
     try:
         orientation = getattr(model, "orientation", None)
         if orientation is not None:
-            inputs = data.matrix(orientation).to(device)
+            inputs = data.matrix(orientation, device)
             rows, cols = (users, items) if orientation == "user" else (
                 items, users)
             preds[known] = _autoencoder_predictions(model, inputs, rows,

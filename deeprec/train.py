@@ -236,7 +236,7 @@ def fit(model: nn.Module, data: RatingData,
     set_seed(config.seed)
     device = get_device(config.device)
     model.to(device)
-    inputs = data.matrix(model.orientation).to(device)
+    inputs = data.matrix(model.orientation, device)
     num_rows = inputs.shape[0]
     rows_of = row_source(inputs)
     optimizer = make_optimizer(model, config)

@@ -147,7 +147,7 @@ class RatingData:
         self.global_mean = float(train[RATING].mean())
         self.rating_range = (float(train[RATING].min()),
                              float(train[RATING].max()))
-        self._item_major: CSR | None = None
+        self._cache: dict[tuple[str, str], CSR] = {}
 
     @classmethod
     def from_split(cls, split: Split) -> "RatingData":
@@ -178,17 +178,24 @@ class RatingData:
             raise ValueError(f"part must be train, valid or test: {name!r}")
         return parts[name]
 
-    def matrix(self, orientation: str) -> CSR:
+    def matrix(self, orientation: str,
+               device: torch.device | str | None = None) -> CSR:
         """The training matrix whose rows are the model's input vectors:
-        ``"user"`` (rows = users) or ``"item"`` (rows = items)."""
-        if orientation == "user":
-            return self.train
-        if orientation == "item":
-            if self._item_major is None:
-                self._item_major = self.train.transpose()
-            return self._item_major
-        raise ValueError(f"orientation must be 'user' or 'item', "
-                         f"got {orientation!r}")
+        ``"user"`` (rows = users) or ``"item"`` (rows = items), on
+        ``device`` (copied there once and cached)."""
+        if orientation not in ("user", "item"):
+            raise ValueError(f"orientation must be 'user' or 'item', "
+                             f"got {orientation!r}")
+        key = (orientation, str(torch.device(device or "cpu")))
+        if key not in self._cache:
+            if orientation == "user":
+                base = self.train
+            else:
+                cpu = (orientation, "cpu")
+                base = self._cache.get(cpu) or self.train.transpose()
+                self._cache[cpu] = base
+            self._cache[key] = base.to(key[1])
+        return self._cache[key]
 
     def __repr__(self) -> str:
         density = self.train.nnz / (self.num_users * self.num_items)
