@@ -29,7 +29,7 @@ from torch import nn
 
 import deeprec as dr
 from deeprec.constants import ITEM, RATING, USER
-from deeprec.train import make_optimizer, row_source, run_epoch
+from deeprec.train import make_optimizer, row_source, run_epoch, train_step
 
 
 def gemm_gflops(n: int = 2048, repeats: int = 5) -> float:
@@ -125,7 +125,6 @@ def time_naive_epoch(case: Case, dataset: torch.utils.data.Dataset,
     optimizer = make_optimizer(model, case.config)
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size,
                                          shuffle=True)
-    from deeprec.train import train_step
     batches = 0
     tick = time.perf_counter()
     for x in loader:

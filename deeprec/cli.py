@@ -29,19 +29,21 @@ MODELS = ["global-mean", "biases", "biased-mf", "i-autorec", "u-autorec",
 def build_model(name: str, data: dr.RatingData,
                 args: argparse.Namespace) -> nn.Module:
     """An untrained model of kind ``name`` sized for ``data``."""
+    from deeprec import studies
     if name in ("i-autorec", "u-autorec"):
-        orientation = "item" if name == "i-autorec" else "user"
-        inputs = data.num_users if orientation == "item" else data.num_items
-        return dr.AutoRec(dr.AutoRecConfig(
-            inputs, args.hidden, args.activation or "sigmoid",
-            args.output_activation, orientation, args.dropout))
+        return studies.autorec_builder(
+            data, "item" if name == "i-autorec" else "user",
+            hidden_dim=args.hidden,
+            hidden_activation=args.activation or "sigmoid",
+            output_activation=args.output_activation,
+            dropout=args.dropout)()
     if name == "deep-ae":
-        inputs = (data.num_items if args.orientation == "user"
-                  else data.num_users)
-        return dr.DeepAutoEncoder(dr.DeepAEConfig(
-            inputs, tuple(int(d) for d in args.layers.split(",")),
-            args.activation or "selu", args.dropout, args.constrained,
-            args.last_activation, args.orientation))
+        return studies.deep_ae_builder(
+            data, args.orientation,
+            hidden_dims=tuple(int(d) for d in args.layers.split(",")),
+            activation=args.activation or "selu", dropout=args.dropout,
+            constrained=args.constrained,
+            last_activation=args.last_activation)()
     if name == "biased-mf":
         return dr.BiasedMF(dr.MFConfig(data.num_users, data.num_items,
                                        global_mean=data.global_mean))

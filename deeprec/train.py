@@ -22,7 +22,8 @@ from tqdm.auto import tqdm
 
 from deeprec.data.matrix import CSR, RatingData
 from deeprec.evaluate import evaluate_rmse
-from deeprec.losses import autorec_loss, masked_mse, masked_sse, observed
+from deeprec.losses import (autorec_loss, l2_penalty, masked_mse,
+                             masked_sse, observed)
 from deeprec.utils import get_device, set_seed
 
 #: Largest training matrix (in entries) kept dense on the device; larger
@@ -137,8 +138,8 @@ def reconstruction_loss(model: nn.Module, pred: torch.Tensor,
         raise ValueError(f"unknown loss {config.loss!r}; use mmse or sse")
     loss = masked_mse(pred, target, mask)
     if config.l2:  # AutoRec's objective divided by the number of ratings
-        loss = loss + 0.5 * config.l2 * scale * sum(
-            (w * w).sum() for w in model.weight_matrices()) / mask.sum()
+        loss = loss + 0.5 * config.l2 * scale * l2_penalty(
+            model.weight_matrices()) / mask.sum()
     return loss
 
 
