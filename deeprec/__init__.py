@@ -24,7 +24,7 @@ from deeprec.data import (  # noqa: F401
 )
 from deeprec.models import (  # noqa: F401
     AutoRec, AutoRecConfig, BiasBaseline, BiasedMF, DeepAEConfig,
-    DeepAutoEncoder, GlobalMean, MFConfig,
+    DeepAutoEncoder, GlobalMean, Blend, fit_blend, MFConfig,
 )
 from deeprec.losses import autorec_loss, masked_mse  # noqa: F401
 from deeprec.train import FitResult, TrainConfig, fit, fit_mf  # noqa: F401

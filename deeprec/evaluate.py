@@ -64,10 +64,16 @@ def predict_ratings(model: nn.Module, data: RatingData,
     ``"train"`` or an :class:`Entries`), aligned with them.
 
     Autoencoders (models with an ``orientation``) are fed training vectors;
-    pointwise models are called as ``model(users, items)``.
+    pointwise models are called as ``model(users, items)``; a
+    :class:`~deeprec.models.blend.Blend` combines its members' predictions.
     """
     if isinstance(entries, str):
         entries = data.part(entries)
+    if hasattr(model, "combine"):  # a Blend: combine its members' outputs
+        preds = model.combine([predict_ratings(m, data, entries, batch_size,
+                                               clip=False)
+                               for m in model.members])
+        return preds.clamp(*data.rating_range) if clip else preds
     device = model_device(model)
     entries = entries.to(device)
     preds = torch.full((len(entries),), data.global_mean, device=device)

@@ -44,7 +44,9 @@ def plot_curves(history: pd.DataFrame, by: str | Sequence[str],
     """One panel per metric, one line per value of ``by`` (over epochs).
 
     Runs that diverged (their last row has a NaN training RMSE) are drawn
-    up to the divergence and marked with an x and "diverged" in the legend.
+    up to the divergence and marked with an x where they left the plot
+    (at the top edge if they left it upwards), labelled "diverged at
+    epoch N" in the legend and next to the mark.
     """
     by = [by] if isinstance(by, str) else list(by)
     if axes is None:
@@ -56,22 +58,34 @@ def plot_curves(history: pd.DataFrame, by: str | Sequence[str],
         label = ", ".join(str(k) for k in key)
         diverged = run.train_rmse.isna().iloc[-1]
         if diverged:
-            label += " (diverged)"
+            label += f" (diverged at epoch {run.epoch.iloc[-1]})"
         for ax, metric in zip(axes, metrics):
             line, = ax.plot(run.epoch, run[metric], label=label)
             if diverged:
-                ok = run.dropna(subset=[metric])
-                x = ok.epoch.iloc[-1] if len(ok) else run.epoch.iloc[0]
-                y = ok[metric].iloc[-1] if len(ok) else np.nan
-                ax.plot([x], [y], "x", color=line.get_color(), ms=10)
+                _mark_divergence(ax, run, metric, line.get_color(), ylim)
     for ax, title in zip(axes, titles):
         ax.set(xlabel="epoch", ylabel="RMSE", title=title)
         if ylim:
             ax.set_ylim(*ylim)
         ax.grid(alpha=0.3)
-    axes[-1].legend(fontsize=8)
+    axes[-1].legend(fontsize=8, title=", ".join(by), title_fontsize=8)
     plt.tight_layout()
     return axes
+
+
+def _mark_divergence(ax, run: pd.DataFrame, metric: str, color, ylim):
+    """An x at the last finite value of a diverged run (clipped to the top
+    of ``ylim``), with the epoch of divergence written beside it."""
+    ok = run.dropna(subset=[metric])
+    x = run.epoch.iloc[-1]
+    y = ok[metric].iloc[-1] if len(ok) else np.nan
+    if ylim and (not np.isfinite(y) or y > ylim[1]):
+        y = ylim[1]
+    if not np.isfinite(y):
+        return
+    ax.plot([x], [y], "x", color=color, ms=12, mew=2.5, clip_on=False)
+    ax.annotate(f"diverged (epoch {x})", (x, y), xytext=(8, -12),
+                textcoords="offset points", color=color, fontsize=8)
 
 
 def plot_metric_vs(summary: pd.DataFrame, x: str, y: str = "test_rmse",
@@ -115,4 +129,34 @@ def plot_activations(names: Sequence[str], ax=None):
            title="Activation functions")
     ax.legend(ncol=2, fontsize=8)
     ax.grid(alpha=0.3)
+    return ax
+
+
+def plot_comparison(table: pd.DataFrame, metric: str = "test_rmse",
+                    reference: dict | None = None, ax=None):
+    """Horizontal bars of ``<metric>_mean`` per model (rows of a
+    :func:`deeprec.studies.seed_summary` table), whiskers from the min to
+    the max over seeds; ``reference`` adds labelled vertical lines
+    (published numbers)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))
+    table = table.sort_values(f"{metric}_mean", ascending=False)
+    mean = table[f"{metric}_mean"]
+    err = np.vstack([mean - table[f"{metric}_min"],
+                     table[f"{metric}_max"] - mean])
+    y = np.arange(len(table))
+    ax.barh(y, mean, xerr=err, color="tab:blue", alpha=0.75, capsize=3)
+    ax.set_yticks(y, [str(i) for i in table.index])
+    for yi, m in zip(y, mean):
+        ax.annotate(f"{m:.4f}", (m, yi), xytext=(4, -3),
+                    textcoords="offset points", fontsize=8)
+    for name, value in (reference or {}).items():
+        ax.axvline(value, ls="--", color="grey", lw=1)
+        ax.annotate(name, (value, 1.0), xycoords=("data", "axes fraction"),
+                    rotation=90, va="top", ha="right", fontsize=7)
+    low = min(mean.min(), *(reference or {}).values(), np.inf)
+    ax.set_xlim(low - 0.03, mean.max() + 0.04)
+    ax.set(xlabel=metric.replace("_", " ") + " (mean, min-max over seeds)")
+    ax.grid(alpha=0.3, axis="x")
+    plt.tight_layout()
     return ax

@@ -11,6 +11,7 @@ saved tables without retraining.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import dataclass, field, replace
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Callable
 
 import pandas as pd
+import torch
 from torch import nn
 
 from deeprec.data.matrix import RatingData
@@ -37,8 +39,9 @@ class Run:
             becomes columns of the result tables and must be unique.
         build: returns a fresh, untrained model.
         config: how to train it (None for models fitted in closed form).
-        fit: optional custom fitting function ``(model, data) -> model``
-            for models that :func:`deeprec.fit` does not train (baselines).
+        fit: optional custom fitting function ``(model, data, seed) ->
+            model`` for models that :func:`deeprec.fit` does not train
+            (baselines).
     """
 
     label: dict
@@ -77,17 +80,40 @@ def _key(label: dict) -> str:
     return json.dumps(label, sort_keys=True, default=str)
 
 
+def _model_file(path: str | Path, label: dict) -> Path:
+    digest = hashlib.sha1(_key(label).encode()).hexdigest()[:16]
+    return Path(path) / "models" / f"{digest}.pt"
+
+
+def load_trained(run: Run, path: str | Path) -> nn.Module:
+    """The trained model of ``run`` saved by ``run_study(...,
+    save_models=True)`` into folder ``path`` (in eval mode, on the CPU)."""
+    file = _model_file(path, run.label)
+    if not file.exists():
+        raise FileNotFoundError(f"no saved model for run {run.label} in "
+                                f"{file.parent}; run the study with "
+                                f"save_models=True first")
+    model = run.build()
+    model.load_state_dict(torch.load(file, map_location="cpu",
+                                     weights_only=True))
+    return model.eval()
+
+
 def run_study(runs: list[Run], data: RatingData,
               path: str | Path | None = None, seed: int = 0,
-              progress: bool = True) -> StudyResult:
+              progress: bool = True, save_models: bool = False
+              ) -> StudyResult:
     """Train every run; return (and optionally save) the result tables.
 
     Args:
         runs: the configurations; labels must be unique.
         data: the split in index space, shared by all runs.
         path: folder to save to after each run and to resume from.
-        seed: seeds each run's initialisation.
+        seed: seeds each run's initialisation (a run whose label has a
+            ``seed``, see :func:`with_seeds`, uses that one).
         progress: show progress bars.
+        save_models: also save each trained model's weights under
+            ``path/models`` (read back with :func:`load_trained`).
     """
     keys = [_key(r.label) for r in runs]
     if len(set(keys)) != len(keys):
@@ -100,24 +126,28 @@ def run_study(runs: list[Run], data: RatingData,
     for run, key in zip(runs, keys):
         if key in finished:
             continue
-        set_seed(seed)
+        run_seed = int(run.label.get("seed", seed))
+        set_seed(run_seed)
         model = run.build()
         start = time.perf_counter()
         row = dict(run.label, key=key, dataset=data.name,
                    parameters=count_parameters(model))
         if run.config is not None:
-            config = replace(run.config, seed=seed, progress=progress)
+            config = replace(run.config, seed=run_seed, progress=progress)
             result = fit(model, data, config)
             row.update(result.summary())
             hist = result.history.assign(key=key, **run.label)
             histories.append(hist)
         else:
-            model = run.fit(model, data) if run.fit else model
+            model = run.fit(model, data, run_seed) if run.fit else model
             model.to(get_device("auto"))
             row.update(valid_rmse=evaluate_rmse(model, data, "valid"),
                        test_rmse=evaluate_rmse(model, data, "test"),
                        diverged=False)
             row["seconds"] = round(time.perf_counter() - start, 2)
+        if save_models and path is not None:
+            with atomic_path(_model_file(path, run.label)) as tmp:
+                torch.save(model.state_dict(), tmp)
         summaries.append(pd.DataFrame([row]))
         current = StudyResult(
             pd.concat([s for s in summaries if len(s)], ignore_index=True),
@@ -134,6 +164,24 @@ def run_study(runs: list[Run], data: RatingData,
     if len(history):
         history = history[history.key.isin(order)].reset_index(drop=True)
     return StudyResult(summary, history)
+
+
+def with_seeds(runs: list[Run], seeds=(0, 1, 2)) -> list[Run]:
+    """Every run once per seed; the label gains a ``seed`` column."""
+    return [Run({**r.label, "seed": s}, r.build, r.config, r.fit)
+            for r in runs for s in seeds]
+
+
+def seed_summary(summary: pd.DataFrame, by: str | list[str] = "model",
+                 metrics=("valid_rmse", "test_rmse")) -> pd.DataFrame:
+    """Mean, standard deviation, min and max of ``metrics`` over seeds,
+    one row per value of ``by``, in the order the runs first appear."""
+    by = [by] if isinstance(by, str) else list(by)
+    table = summary.groupby(by, sort=False)[list(metrics)].agg(
+        ["mean", "std", "min", "max"])
+    table.columns = [f"{m}_{stat}" for m, stat in table.columns]
+    table.insert(0, "seeds", summary.groupby(by, sort=False).size())
+    return table
 
 
 # --- AutoRec (Sedhain et al., 2015) -----------------------------------------
@@ -193,8 +241,8 @@ def autorec_hidden_units_study(data: RatingData, config: TrainConfig,
 
 def baseline_runs(data: RatingData, mf_epochs: int = 20) -> list[Run]:
     """The three baselines as study runs (closed form or SGD, no epochs)."""
-    def mf_fit(model, data):
-        return fit_mf(model, data, num_epochs=mf_epochs)
+    def mf_fit(model, data, seed):
+        return fit_mf(model, data, num_epochs=mf_epochs, seed=seed)
 
     return [
         Run({"model": "Global mean"}, lambda: GlobalMean(data)),
@@ -298,3 +346,74 @@ def refeeding_runs(data: RatingData, config: TrainConfig,
 DEEP_STUDIES = {"activations": activation_runs,
                 "overfitting": overfitting_runs, "depth": depth_runs,
                 "dropout": dropout_runs, "refeeding": refeeding_runs}
+
+
+# --- The comparison (Table 3 of the deep-AE paper) --------------------------
+
+def comparison_runs(data: RatingData, autorec_epochs: int = 200,
+                    deep_epochs: int = 600, mf_epochs: int = 20,
+                    deep_lr: float = 0.005, deep_refeed: int = 1,
+                    deep_hidden=(512, 512, 1024)) -> list[Run]:
+    """Every model of the book, one run each (wrap in :func:`with_seeds`).
+
+    The deep models are the paper's baseline n,512,512,1024,512,512,n (SELU,
+    dropout 0.8 on the code) trained user- and item-based with SGD at
+    ``deep_lr`` and ``deep_refeed`` dense re-feeds per batch.
+    """
+    ar = autorec_config(autorec_epochs)
+    deep = deep_ae_config(deep_epochs, lr=deep_lr, refeed=deep_refeed)
+    runs = baseline_runs(data, mf_epochs)
+    runs += [Run({"model": "I-AutoRec"}, autorec_builder(data, "item"), ar),
+             Run({"model": "U-AutoRec"}, autorec_builder(data, "user"), ar)]
+    runs += [Run({"model": f"Deep AE ({o})"}, deep_ae_builder(
+        data, o, hidden_dims=deep_hidden, dropout=0.8), deep)
+        for o in ("user", "item")]
+    return runs
+
+
+#: The members of the comparison's blend (model names of comparison_runs).
+BLEND_MEMBERS = ("BiasedMF", "I-AutoRec", "U-AutoRec", "Deep AE (user)",
+                 "Deep AE (item)")
+
+
+def blend_rows(runs: list[Run], data: RatingData, path: str | Path,
+               members=BLEND_MEMBERS, name: str = "Blend") -> pd.DataFrame:
+    """For each seed of ``runs``: a validation-fitted :class:`Blend` of the
+    saved trained ``members`` of that seed; one summary row each, with the
+    fitted weights (``w_<member>`` columns)."""
+    from deeprec.models import fit_blend
+    rows = []
+    seeds = sorted({r.label.get("seed", 0) for r in runs})
+    for seed in seeds:
+        chosen = [r for r in runs if r.label.get("seed", 0) == seed
+                  and r.label["model"] in members]
+        names = [r.label["model"] for r in chosen]
+        blend = fit_blend([load_trained(r, path) for r in chosen], data,
+                          names)
+        row = {"model": name, "seed": seed, "dataset": data.name,
+               "parameters": sum(count_parameters(m)
+                                 for m in blend.members),
+               "valid_rmse": evaluate_rmse(blend, data, "valid"),
+               "test_rmse": evaluate_rmse(blend, data, "test"),
+               "diverged": False, "bias": blend.bias.item()}
+        row.update({f"w_{n}": w for n, w in zip(names,
+                                                blend.weights.tolist())})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison_study(data: RatingData, runs: list[Run], path: str | Path,
+                     seeds=(0, 1, 2), members=BLEND_MEMBERS,
+                     progress: bool = True) -> StudyResult:
+    """Train every run once per seed (saving the models), then add one
+    validation-fitted blend of ``members`` per seed. The summary has one
+    row per model and seed (saved with the blends into ``path``);
+    :func:`seed_summary` aggregates it."""
+    seeded = with_seeds(runs, seeds)
+    result = run_study(seeded, data, path=path, progress=progress,
+                       save_models=True)
+    blends = blend_rows(seeded, data, path, members)
+    summary = pd.concat([result.summary, blends], ignore_index=True)
+    result = StudyResult(summary, result.history)
+    result.save(path)  # with the blend rows, for StudyResult.load
+    return result

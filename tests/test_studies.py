@@ -66,3 +66,58 @@ def test_chapter_params_follow_the_quick_switch(monkeypatch):
     monkeypatch.setenv("DEEPREC_QUICK", "0")
     p = dr.chapter_params(dataset="ml-1m")
     assert (p.dataset, p.scale, p.epochs(200)) == ("ml-1m", "full", 200)
+
+
+def test_with_seeds_repeats_runs_and_seeds_them(data):
+    adam = dr.replace(FAST, optimizer="adam", lr=0.01)
+    seeded = dr.studies.with_seeds(
+        [dr.Run({"hidden_dim": 4},
+                dr.studies.autorec_builder(data, "item", hidden_dim=4), adam)],
+        seeds=(0, 1, 2))
+    assert [r.label for r in seeded] == [{"hidden_dim": 4, "seed": s}
+                                         for s in (0, 1, 2)]
+    result = dr.run_study(seeded, data, progress=False)
+    rmse = result.summary.test_rmse
+    assert rmse.nunique() == 3  # different initialisations
+    again = dr.run_study(seeded[1:2], data, progress=False)
+    assert again.summary.test_rmse.iloc[0] == pytest.approx(rmse.iloc[1])
+    table = dr.studies.seed_summary(result.summary, by="hidden_dim")
+    assert table.loc[4, "seeds"] == 3
+    assert table.loc[4, "test_rmse_mean"] == pytest.approx(rmse.mean())
+    assert table.loc[4, "test_rmse_min"] == pytest.approx(rmse.min())
+
+
+def test_comparison_saves_models_and_blends_on_validation(data, tmp_path):
+    runs = dr.studies.comparison_runs(data, autorec_epochs=3, deep_epochs=2,
+                                      mf_epochs=1, deep_hidden=(32, 16))
+    result = dr.studies.comparison_study(data, runs, tmp_path, seeds=(0, 1),
+                                         progress=False)
+    s = result.summary
+    assert s.groupby("model").size().to_dict() == {
+        m: 2 for m in [r.label["model"] for r in runs] + ["Blend"]}
+    # a saved model gives back exactly the RMSE of its summary row
+    run = dr.studies.with_seeds(runs, (1,))[3]
+    model = dr.studies.load_trained(run, tmp_path)
+    row = s[(s.model == run.label["model"]) & (s.seed == 1)].iloc[0]
+    assert dr.evaluate_rmse(model, data, "test") == pytest.approx(
+        row.test_rmse, abs=1e-5)
+    # weights fitted on validation: the blend is at least as good there as
+    # its best member, seed by seed
+    for seed, part in s.groupby("seed"):
+        members = part[part.model.isin(dr.studies.BLEND_MEMBERS)]
+        blend = part[part.model == "Blend"].iloc[0]
+        assert blend.valid_rmse <= members.valid_rmse.min() + 1e-6
+        assert {f"w_{m}" for m in dr.studies.BLEND_MEMBERS} <= set(part)
+    table = dr.studies.seed_summary(s)
+    assert table.seeds.tolist() == [2] * 8
+    saved = dr.StudyResult.load(tmp_path).summary
+    assert (saved.model == "Blend").sum() == 2
+    again = dr.studies.comparison_study(data, runs, tmp_path, seeds=(0, 1),
+                                        progress=False)  # nothing retrained
+    pd.testing.assert_frame_equal(again.summary, s)
+
+
+def test_load_trained_explains_a_missing_model(data, tmp_path):
+    run = runs(data, (4,))[0]
+    with pytest.raises(FileNotFoundError, match="save_models=True"):
+        dr.studies.load_trained(run, tmp_path)

@@ -2,6 +2,9 @@
 
 from deeprec.models.activations import ACTIVATIONS, activation  # noqa: F401
 from deeprec.models.autorec import AutoRec, AutoRecConfig  # noqa: F401
+from deeprec.models.blend import (  # noqa: F401
+    Blend, fit_blend, fit_blend_weights,
+)
 from deeprec.models.baselines import (  # noqa: F401
     BiasBaseline, BiasedMF, GlobalMean, MFConfig,
 )

@@ -1,0 +1,88 @@
+"""Blend: a weighted average of trained models' predictions.
+
+Item-based and user-based models make different errors (one reads an
+item's column of ratings, the other a user's row), so averaging them
+helps. The weights are fitted on the *validation* ratings by least squares
+with a ridge term, never on the test set.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from deeprec.data.matrix import RatingData
+from deeprec.evaluate import predict_ratings
+
+
+class Blend(nn.Module):
+    """``sum_j w_j * prediction_j + bias`` over trained member models.
+
+    :func:`deeprec.predict_ratings` asks each member for its (unclipped)
+    predictions of the same entries and combines them; a Blend has no
+    ``forward`` of its own because its members need different inputs (rating
+    vectors for autoencoders, index pairs for the baselines).
+    """
+
+    def __init__(self, members: Sequence[nn.Module],
+                 weights: Sequence[float] | None = None, bias: float = 0.0,
+                 names: Sequence[str] | None = None):
+        super().__init__()
+        if not members:
+            raise ValueError("a Blend needs at least one member model")
+        self.members = nn.ModuleList(members)
+        n = len(members)
+        weights = [1.0 / n] * n if weights is None else list(weights)
+        if len(weights) != n:
+            raise ValueError(f"{n} members but {len(weights)} weights")
+        self.register_buffer("weights", torch.tensor(weights,
+                                                     dtype=torch.float32))
+        self.register_buffer("bias", torch.tensor(float(bias)))
+        self.names = list(names) if names else [type(m).__name__
+                                                for m in members]
+
+    def combine(self, predictions: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Weighted sum of the members' predictions (aligned tensors)."""
+        stacked = torch.stack(list(predictions), dim=1)
+        return stacked @ self.weights.to(stacked.device) + self.bias
+
+    def extra_repr(self) -> str:
+        return ", ".join(f"{n}: {w:.3f}" for n, w in
+                         zip(self.names, self.weights.tolist())) + \
+            f", bias: {self.bias.item():.3f}"
+
+
+def fit_blend_weights(predictions: torch.Tensor, ratings: torch.Tensor,
+                      ridge: float = 1e-3) -> tuple[list[float], float]:
+    """Least-squares weights and bias for columns of ``predictions``
+    (ratings x members) against ``ratings``, with a small ridge penalty on
+    the weights. Returns ``(weights, bias)``."""
+    x = predictions.double()
+    y = ratings.double().to(x.device)
+    if x.dim() != 2 or len(x) != len(y) or len(y) == 0:
+        raise ValueError(f"need (n, members) predictions and n ratings, got "
+                         f"{tuple(x.shape)} and {tuple(y.shape)}")
+    xm, ym = x.mean(0), y.mean()
+    xc, yc = x - xm, y - ym
+    gram = xc.T @ xc + ridge * len(y) * torch.eye(x.shape[1],
+                                                  dtype=x.dtype,
+                                                  device=x.device)
+    w = torch.linalg.solve(gram, xc.T @ yc)
+    return w.tolist(), float(ym - xm @ w)
+
+
+def fit_blend(members: Sequence[nn.Module], data: RatingData,
+              names: Sequence[str] | None = None, part: str = "valid",
+              ridge: float = 1e-3) -> Blend:
+    """A :class:`Blend` of trained ``members`` with weights fitted on the
+    ``part`` ratings (validation by default; never fit on the test set)."""
+    entries = data.part(part)
+    if len(entries) == 0:
+        raise ValueError(f"no {part!r} ratings to fit blend weights on; "
+                         f"load the split with a validation carve-out")
+    preds = torch.stack([predict_ratings(m, data, entries, clip=False)
+                         for m in members], dim=1)
+    weights, bias = fit_blend_weights(preds, entries.ratings, ridge)
+    return Blend(members, weights, bias, names)

@@ -1,0 +1,46 @@
+import pytest
+import torch
+
+import deeprec as dr
+from deeprec.models.blend import fit_blend_weights
+
+FAST = dr.TrainConfig(num_epochs=3, batch_size=64, progress=False,
+                      device="cpu")
+
+
+def test_blend_weights_recover_a_known_mix():
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(500, generator=g), torch.randn(500, generator=g)
+    y = 0.7 * a + 0.2 * b + 0.5
+    w, bias = fit_blend_weights(torch.stack([a, b], 1), y, ridge=0.0)
+    assert w == pytest.approx([0.7, 0.2], abs=1e-6)
+    assert bias == pytest.approx(0.5, abs=1e-6)
+
+
+def test_blend_weights_refuse_mismatched_shapes():
+    with pytest.raises(ValueError, match="predictions"):
+        fit_blend_weights(torch.zeros(5, 2), torch.zeros(4))
+
+
+def test_blend_predicts_the_weighted_members_and_beats_the_worse(data):
+    item = dr.studies.autorec_builder(data, "item", hidden_dim=8)()
+    item = dr.fit(item, data, FAST).model
+    biases = dr.BiasBaseline(data)
+    blend = dr.fit_blend([item, biases], data, names=["I-AutoRec", "biases"])
+    parts = [dr.predict_ratings(m, data, "test", clip=False)
+             for m in (item, biases)]
+    expected = (blend.weights[0] * parts[0] + blend.weights[1] * parts[1]
+                + blend.bias).clamp(*data.rating_range)
+    torch.testing.assert_close(dr.predict_ratings(blend, data, "test"),
+                               expected)
+    valid = {m: dr.evaluate_rmse(m, data, "valid") for m in (item, biases)}
+    # fitted on validation: never worse there than the better member
+    assert dr.evaluate_rmse(blend, data, "valid") <= min(valid.values()) + 1e-6
+    assert "I-AutoRec" in repr(blend)
+
+
+def test_blend_needs_validation_ratings():
+    split = dr.synthetic_split("u1", valid_fraction=0.0)
+    data = dr.RatingData(split)
+    with pytest.raises(ValueError, match="validation"):
+        dr.fit_blend([dr.GlobalMean(data)], data)

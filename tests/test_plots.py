@@ -1,0 +1,44 @@
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import deeprec as dr  # noqa: E402
+
+
+def history():
+    ok = pd.DataFrame({"epoch": [1, 2, 3], "train_rmse": [1.2, 1.0, 0.9],
+                       "valid_rmse": [1.3, 1.1, 1.0], "lr": 0.01})
+    bad = pd.DataFrame({"epoch": [1, 2, 3], "train_rmse": [3.0, 9.0, np.nan],
+                        "valid_rmse": [2.5, 7.0, np.nan], "lr": 0.5})
+    return pd.concat([ok, bad], ignore_index=True)
+
+
+def test_a_diverged_run_is_drawn_marked_and_labelled():
+    axes = dr.plots.plot_curves(history(), "lr",
+                                metrics=("train_rmse", "valid_rmse"),
+                                ylim=(0.5, 2.0))
+    labels = [t.get_text() for t in axes[-1].get_legend().get_texts()]
+    assert labels == ["0.01", "0.5 (diverged at epoch 3)"]
+    for ax in axes:
+        texts = [t.get_text() for t in ax.texts]
+        assert "diverged (epoch 3)" in texts
+        marks = [l for l in ax.lines if l.get_marker() == "x"]
+        # the run left the plot upwards: the x sits on the top edge
+        assert len(marks) == 1 and marks[0].get_ydata()[0] == 2.0
+    plt.close("all")
+
+
+def test_comparison_bars_whiskers_and_references():
+    summary = pd.DataFrame({"model": ["a", "a", "b", "b"],
+                            "valid_rmse": [0.9, 0.92, 0.95, 0.97],
+                            "test_rmse": [0.91, 0.93, 0.96, 0.98]})
+    table = dr.studies.seed_summary(summary)
+    ax = dr.plots.plot_comparison(table, reference={"paper": 0.89})
+    widths = sorted(p.get_width() for p in ax.patches)
+    assert np.allclose(widths, [0.92, 0.97])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "a"]
+    assert any(t.get_text() == "paper" for t in ax.texts)
+    plt.close("all")
