@@ -100,11 +100,25 @@ def study(args: argparse.Namespace) -> None:
     """Run a paper study at any scale and save its tables (resumable)."""
     from deeprec import studies
     dataset = "synthetic" if dr.is_quick() else args.dataset
-    split = dr.load_split(dataset, args.split, args.seed,
-                          args.valid_fraction)
+    valid = args.valid_fraction
+    if args.name == "comparison":
+        if not args.out:
+            raise SystemExit("study comparison saves its trained models: "
+                             "give a results folder with --out DIR")
+        valid = valid or 0.05  # the blend's weights are fitted on it
+    split = dr.load_split(dataset, args.split, args.seed, valid)
     data = dr.RatingData(split)
     print(data, file=sys.stderr)
-    if args.name in studies.DEEP_STUDIES:
+    if args.name == "comparison":
+        runs = studies.comparison_runs(data, deep_epochs=args.epochs,
+                                       mf_epochs=2 if dr.is_quick() else 20)
+        for run in runs:
+            if run.config is not None:
+                run.config = replace(run.config, device=args.device)
+        result = studies.comparison_study(data, runs, args.out,
+                                          seeds=tuple(args.seeds))
+        print(studies.seed_summary(result.summary).round(4).to_string())
+    elif args.name in studies.DEEP_STUDIES:
         config = studies.deep_ae_config(args.epochs, device=args.device)
         runs = studies.DEEP_STUDIES[args.name](data, config)
         result = dr.run_study(runs, data, args.out, args.seed)
@@ -211,8 +225,12 @@ def parser() -> argparse.ArgumentParser:
     data_args(y)
     y.add_argument("name", choices=[
         "activations", "overfitting", "depth", "dropout", "refeeding",
-        "autorec-orientation", "autorec-activations", "autorec-hidden"])
-    y.add_argument("--epochs", type=int, default=100)
+        "autorec-orientation", "autorec-activations", "autorec-hidden",
+        "comparison"])
+    y.add_argument("--epochs", type=int, default=100,
+                   help="epochs (comparison: of the deep models)")
+    y.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                   help="seeds of the comparison (default 0 1 2)")
     y.add_argument("--device", default="auto")
     y.add_argument("--out", default=None, help="results folder (resumes)")
     y.set_defaults(func=study)

@@ -43,3 +43,16 @@ def test_study_runs_and_saves(name, capsys, tmp_path):
     out = capsys.readouterr().out
     assert "test_rmse" in out
     assert (tmp_path / name / "summary.csv").is_file()
+
+
+def test_comparison_study_saves_models_and_blends(capsys, tmp_path):
+    main(["--quick", "study", "comparison", "--seeds", "0", "1", "--out",
+          str(tmp_path), "--device", "cpu"])
+    out = capsys.readouterr().out
+    assert "Blend" in out and "test_rmse_mean" in out
+    assert len(list((tmp_path / "models").glob("*.pt"))) == 14
+
+
+def test_comparison_study_needs_a_results_folder():
+    with pytest.raises(SystemExit, match="--out"):
+        main(["--quick", "study", "comparison"])
