@@ -136,8 +136,8 @@ def plot_comparison(table: pd.DataFrame, metric: str = "test_rmse",
                     reference: dict | None = None, ax=None):
     """Horizontal bars of ``<metric>_mean`` per model (rows of a
     :func:`deeprec.studies.seed_summary` table), whiskers from the min to
-    the max over seeds; ``reference`` adds labelled vertical lines
-    (published numbers)."""
+    the max over seeds; ``reference`` adds vertical lines (published
+    numbers) named in a legend."""
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))
     table = table.sort_values(f"{metric}_mean", ascending=False)
@@ -150,10 +150,13 @@ def plot_comparison(table: pd.DataFrame, metric: str = "test_rmse",
     for yi, m in zip(y, mean):
         ax.annotate(f"{m:.4f}", (m, yi), xytext=(4, -3),
                     textcoords="offset points", fontsize=8)
-    for name, value in (reference or {}).items():
-        ax.axvline(value, ls="--", color="grey", lw=1)
-        ax.annotate(name, (value, 1.0), xycoords=("data", "axes fraction"),
-                    rotation=90, va="top", ha="right", fontsize=7)
+    colors = plt.cm.Dark2(np.arange(len(reference or {})))
+    for (name, value), color in zip((reference or {}).items(), colors):
+        ax.axvline(value, ls="--", color=color, lw=1.2,
+                   label=f"{name} {value:.4g}")
+    if reference:
+        ax.legend(fontsize=8, loc="upper right", title="published",
+                  title_fontsize=8)
     low = min(mean.min(), *(reference or {}).values(), np.inf)
     ax.set_xlim(low - 0.03, mean.max() + 0.04)
     ax.set(xlabel=metric.replace("_", " ") + " (mean, min-max over seeds)")

@@ -118,6 +118,7 @@ def run_study(runs: list[Run], data: RatingData,
     keys = [_key(r.label) for r in runs]
     if len(set(keys)) != len(keys):
         raise ValueError("study run labels must be unique")
+    order = {k: i for i, k in enumerate(keys)}
     done = StudyResult(pd.DataFrame(), pd.DataFrame())
     if path is not None and (Path(path) / "summary.csv").exists():
         done = StudyResult.load(path)
@@ -149,21 +150,29 @@ def run_study(runs: list[Run], data: RatingData,
             with atomic_path(_model_file(path, run.label)) as tmp:
                 torch.save(model.state_dict(), tmp)
         summaries.append(pd.DataFrame([row]))
-        current = StudyResult(
-            pd.concat([s for s in summaries if len(s)], ignore_index=True),
-            pd.concat([h for h in histories if len(h)], ignore_index=True)
-            if any(len(h) for h in histories) else pd.DataFrame())
         if path is not None:
-            current.save(path)
-    summary = pd.concat([s for s in summaries if len(s)], ignore_index=True)
-    order = {k: i for i, k in enumerate(keys)}
-    summary = summary[summary.key.isin(order)].sort_values(
-        "key", key=lambda s: s.map(order)).reset_index(drop=True)
-    history = (pd.concat([h for h in histories if len(h)], ignore_index=True)
-               if any(len(h) for h in histories) else pd.DataFrame())
-    if len(history):
-        history = history[history.key.isin(order)].reset_index(drop=True)
-    return StudyResult(summary, history)
+            _tables(summaries, histories, order, only_known=False).save(path)
+    if path is not None:  # saved tables in run order, even if none ran
+        _tables(summaries, histories, order, only_known=False).save(path)
+    return _tables(summaries, histories, order, only_known=True)
+
+
+def _tables(summaries: list[pd.DataFrame], histories: list[pd.DataFrame],
+            order: dict[str, int], only_known: bool) -> StudyResult:
+    """Concatenate the tables and sort their rows into run order (rows of
+    runs not in ``order`` go last, or are dropped with ``only_known``)."""
+    def arrange(frames):
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return pd.DataFrame()
+        table = pd.concat(frames, ignore_index=True)
+        rank = table["key"].map(order)
+        if only_known:
+            table, rank = table[rank.notna()], rank[rank.notna()]
+        position = rank.fillna(len(order)).to_numpy()
+        return table.iloc[position.argsort(kind="stable")].reset_index(
+            drop=True)
+    return StudyResult(arrange(summaries), arrange(histories))
 
 
 def with_seeds(runs: list[Run], seeds=(0, 1, 2)) -> list[Run]:
@@ -377,20 +386,24 @@ BLEND_MEMBERS = ("BiasedMF", "I-AutoRec", "U-AutoRec", "Deep AE (user)",
 
 
 def blend_rows(runs: list[Run], data: RatingData, path: str | Path,
-               members=BLEND_MEMBERS, name: str = "Blend") -> pd.DataFrame:
+               members=BLEND_MEMBERS, name: str = "Blend",
+               pool_seeds: bool = False) -> pd.DataFrame:
     """For each seed of ``runs``: a validation-fitted :class:`Blend` of the
     saved trained ``members`` of that seed; one summary row each, with the
-    fitted weights (``w_<member>`` columns)."""
+    fitted weights (``w_<member>`` columns). ``pool_seeds`` fits one blend
+    of the members of every seed instead (seed ``"all"``)."""
     from deeprec.models import fit_blend
-    rows = []
     seeds = sorted({r.label.get("seed", 0) for r in runs})
-    for seed in seeds:
-        chosen = [r for r in runs if r.label.get("seed", 0) == seed
+    groups = [("all", seeds)] if pool_seeds else [(s, [s]) for s in seeds]
+    rows = []
+    for tag, group in groups:
+        chosen = [r for r in runs if r.label.get("seed", 0) in group
                   and r.label["model"] in members]
-        names = [r.label["model"] for r in chosen]
+        names = [r.label["model"] + (f" #{r.label.get('seed', 0)}"
+                                     if pool_seeds else "") for r in chosen]
         blend = fit_blend([load_trained(r, path) for r in chosen], data,
                           names)
-        row = {"model": name, "seed": seed, "dataset": data.name,
+        row = {"model": name, "seed": tag, "dataset": data.name,
                "parameters": sum(count_parameters(m)
                                  for m in blend.members),
                "valid_rmse": evaluate_rmse(blend, data, "valid"),

@@ -40,5 +40,6 @@ def test_comparison_bars_whiskers_and_references():
     widths = sorted(p.get_width() for p in ax.patches)
     assert np.allclose(widths, [0.92, 0.97])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "a"]
-    assert any(t.get_text() == "paper" for t in ax.texts)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["paper 0.89"]
     plt.close("all")

@@ -115,9 +115,25 @@ def test_comparison_saves_models_and_blends_on_validation(data, tmp_path):
     again = dr.studies.comparison_study(data, runs, tmp_path, seeds=(0, 1),
                                         progress=False)  # nothing retrained
     pd.testing.assert_frame_equal(again.summary, s)
+    pooled = dr.studies.blend_rows(dr.studies.with_seeds(runs, (0, 1)), data,
+                                   tmp_path, pool_seeds=True)
+    assert pooled.seed.tolist() == ["all"]
+    assert len(pooled.filter(like="w_").columns) == 2 * 5
+    assert pooled.valid_rmse.iloc[0] <= s.query(
+        "model == 'Blend'").valid_rmse.min() + 1e-6
 
 
 def test_load_trained_explains_a_missing_model(data, tmp_path):
     run = runs(data, (4,))[0]
     with pytest.raises(FileNotFoundError, match="save_models=True"):
         dr.studies.load_trained(run, tmp_path)
+
+
+def test_resumed_tables_come_back_in_run_order(data, tmp_path):
+    dr.run_study(runs(data, (8,)), data, path=tmp_path, progress=False)
+    result = dr.run_study(runs(data, (4, 8)), data, path=tmp_path,
+                          progress=False)
+    saved = dr.StudyResult.load(tmp_path)
+    for table in (result, saved):
+        assert table.summary.hidden_dim.tolist() == [4, 8]
+        assert table.history.hidden_dim.tolist() == [4, 4, 8, 8]
