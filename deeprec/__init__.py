@@ -33,4 +33,4 @@ from deeprec.checkpoint import load_model, save_model  # noqa: F401
 from deeprec.book import chapter_params, setup  # noqa: F401
 from deeprec.studies import Run, StudyResult, run_study  # noqa: F401
 from deeprec import (book, data, paper, plots, recommend,  # noqa: F401,E402
-                     studies)
+                     studies, widgets)

@@ -188,3 +188,62 @@ def compare_headlines(committed: dict, fresh: dict,
             problems.append(f"{key}: committed {value}, fresh {new} "
                             f"(> {tolerance:.0%} apart)")
     return problems
+
+
+def _directive(cell, name: str) -> bool:
+    return (cell.get("cell_type") == "markdown"
+            and "".join(cell.get("source", "")).lstrip().startswith(
+                "```{" + name))
+
+
+def student_version(notebook: dict) -> dict:
+    """A copy of a chapter for students: every solution block (from its
+    ``solution-start`` cell to its ``solution-end`` cell) is replaced by one
+    code cell that fails clearly until the student writes an answer, and
+    all outputs are cleared (the student runs the chapter)."""
+    import copy
+
+    import nbformat
+    nb = copy.deepcopy(notebook)
+    cells, inside, label = [], False, None
+    for cell in nb["cells"]:
+        if _directive(cell, "solution-start"):
+            inside = True
+            label = "".join(cell["source"]).split("}", 1)[1].split("\n")[0]
+            continue
+        if inside:
+            if _directive(cell, "solution-end"):
+                inside = False
+                cells.append(nbformat.v4.new_code_cell(
+                    f"# Exercise {label.strip()}: your answer here.\n"
+                    f"raise NotImplementedError(\"exercise "
+                    f"{label.strip()} is not solved yet: replace this "
+                    f"cell with your answer\")",
+                    metadata={"tags": ["raises-exception"]}))
+            continue
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        cells.append(cell)
+    if inside:
+        raise ValueError(f"solution {label!r} has no solution-end cell")
+    nb["cells"] = cells
+    nb.get("metadata", {}).pop("widgets", None)
+    return nb
+
+
+def write_student_versions(paths, out_dir) -> list:
+    """Write the student version of each chapter in ``paths`` into
+    ``out_dir`` (same file names); returns the written paths."""
+    from pathlib import Path
+
+    import nbformat
+
+    from deeprec.utils import atomic_path
+    written = []
+    for path in map(Path, paths):
+        nb = student_version(nbformat.read(path, as_version=4))
+        target = Path(out_dir) / path.name
+        with atomic_path(target) as tmp:
+            nbformat.write(nbformat.from_dict(nb), str(tmp))
+        written.append(target)
+    return written

@@ -161,6 +161,11 @@ def book(args: argparse.Namespace) -> None:
 
     from deeprec.book import compare_headlines, execute_notebook, read_headline
     paths = args.chapters or sorted(glob.glob("book/[0-9]*.ipynb"))
+    if args.action == "student":
+        from deeprec.book import write_student_versions
+        for target in write_student_versions(paths, args.out):
+            print(f"wrote {target}")
+        return
     failed = False
     for path in paths:
         if args.action == "run":
@@ -240,9 +245,13 @@ def parser() -> argparse.ArgumentParser:
     f = sub.add_parser("fetch", help="download a data set into the cache")
     f.add_argument("dataset", choices=dr.data.DATASETS)
     f.set_defaults(func=fetch)
-    k = sub.add_parser("book", help="execute chapters at full scale (run) "
-                       "or check their headline numbers (check)")
-    k.add_argument("action", choices=["run", "check"])
+    k = sub.add_parser("book", help="execute chapters at full scale (run), "
+                       "check their headline numbers (check), or write "
+                       "student versions without solutions (student)")
+    k.add_argument("action", choices=["run", "check", "student"])
+    k.add_argument("--out", default="student",
+                   help="student: folder for the notebooks without "
+                        "solutions (default: student/)")
     k.add_argument("chapters", nargs="*", help="default: book/[0-9]*.ipynb")
     k.add_argument("--tolerance", type=float, default=0.02,
                    help="relative tolerance of the check (default 2%%)")

@@ -152,3 +152,48 @@ def fold_in(model: nn.Module, data: RatingData,
         return model(x)[0].clamp(*data.rating_range)
     finally:
         model.train(was_training)
+
+
+def recommendation_table(scores: torch.Tensor, data: RatingData, movies,
+                         n: int = 10, hide=None):
+    """The ``n`` best items of one score vector as a table (rank, title,
+    genres, predicted rating); ``hide`` is a boolean mask of items to skip
+    (e.g. the ones the user rated)."""
+    import pandas as pd
+    scores = scores.detach().cpu().float()
+    if hide is not None:
+        scores = scores.masked_fill(torch.as_tensor(hide).cpu(), -math.inf)
+    best = torch.topk(scores, min(n, len(scores)))
+    ids = data.item_ids[best.indices.numpy()]
+    info = movies.set_index("item_id").reindex(ids)
+    return pd.DataFrame({"title": info["title"].to_numpy(),
+                         "genres": info["genres"].to_numpy(),
+                         "predicted": best.values.numpy().round(2)},
+                        index=pd.RangeIndex(1, len(ids) + 1, name="rank"))
+
+
+def item_index(data: RatingData, movies, titles) -> list[int]:
+    """Item indices of ``titles`` (exact titles as in ``movies``); a title
+    that is unknown, or has no training ratings, is a clear error."""
+    lookup = dict(zip(movies["title"], movies["item_id"]))
+    known = {int(i): k for k, i in enumerate(data.item_ids)}
+    out = []
+    for title in titles:
+        if title not in lookup:
+            raise KeyError(f"no movie titled {title!r}")
+        if int(lookup[title]) not in known:
+            raise KeyError(f"{title!r} has no training ratings")
+        out.append(known[int(lookup[title])])
+    return out
+
+
+def recommend_new_user(model: nn.Module, data: RatingData, movies,
+                       ratings_by_title: dict[str, float], n: int = 10):
+    """Fold a new user who rated ``ratings_by_title`` into a user-based
+    autoencoder and return their top ``n`` unseen movies as a table."""
+    index = item_index(data, movies, ratings_by_title)
+    ratings = dict(zip(index, ratings_by_title.values()))
+    scores = fold_in(model, data, ratings)
+    hide = torch.zeros(data.num_items, dtype=torch.bool)
+    hide[index] = True
+    return recommendation_table(scores, data, movies, n, hide)

@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import nbformat
 import pytest
 import yaml
 
@@ -64,3 +65,29 @@ def test_stored_outputs_are_one_full_run(path):
                      else "".join(o.get("text", []))
                      for o in code[-1]["outputs"])
     assert "scale full" in record, "stored outputs must be a full-scale run"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_student_version_hides_every_solution(path):
+    from deeprec.book import student_version
+    nb = nbformat.read(path, as_version=4)
+    labels = [c.source.split(":label:")[1].split("\n")[0].strip()
+              for c in nb.cells if c.cell_type == "markdown"
+              and c.source.startswith("```{exercise-start}")]
+    student = student_version(nb)
+    text = "\n".join(c["source"] for c in student["cells"])
+    assert "solution-start" not in text and "solution-end" not in text
+    stubs = [c for c in student["cells"] if c["cell_type"] == "code"
+             and "NotImplementedError" in c["source"]]
+    assert [s["source"].split(":")[0].split()[-1] for s in stubs] == labels
+    assert all(not c.get("outputs") for c in student["cells"]
+               if c["cell_type"] == "code")
+    # the questions stay
+    assert text.count("```{exercise-start}") == len(labels) >= 3
+
+
+def test_student_command_writes_notebooks(tmp_path):
+    from deeprec.cli import main
+    main(["book", "student", str(CHAPTERS[0]), "--out", str(tmp_path)])
+    written = nbformat.read(tmp_path / CHAPTERS[0].name, as_version=4)
+    assert any("NotImplementedError" in c.source for c in written.cells)

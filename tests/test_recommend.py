@@ -123,3 +123,41 @@ def test_fold_in_matches_the_trained_user_vector(models, data):
         recommend.fold_in(models["item"], data, rated)
     with pytest.raises(ValueError, match="out of range"):
         recommend.fold_in(model, data, {data.num_items: 5.0})
+
+
+@pytest.fixture(scope="module")
+def movies():
+    return dr.load_ratings("synthetic")[1]
+
+
+def test_new_user_table_hides_their_movies(models, data, movies):
+    titles = movies.set_index("item_id").loc[data.item_ids[:3], "title"]
+    rated = dict(zip(titles, [5.0, 1.0, 4.0]))
+    table = recommend.recommend_new_user(models["user"], data, movies,
+                                         rated, n=8)
+    assert list(table.columns) == ["title", "genres", "predicted"]
+    assert len(table) == 8 and table.index[0] == 1
+    assert not set(table.title) & set(rated)
+    assert table.predicted.is_monotonic_decreasing
+
+
+def test_unknown_titles_are_named(data, movies):
+    with pytest.raises(KeyError, match="no movie titled 'Nope'"):
+        recommend.item_index(data, movies, ["Nope"])
+
+
+def test_rating_app_redraws_on_every_change(models, data, movies,
+                                            monkeypatch):
+    from deeprec import widgets
+    calls = []
+    monkeypatch.setattr(widgets, "recommend_new_user",
+                        lambda m, d, mv, rated, n: calls.append(rated))
+    titles = list(movies.set_index("item_id").loc[data.item_ids[:2],
+                                                   "title"])
+    app = widgets.rating_app(models["user"], data, movies, titles,
+                             initial={titles[0]: 5})
+    assert calls == [{titles[0]: 5.0}]
+    app.pickers[titles[1]].value = 2
+    assert calls[-1] == {titles[0]: 5.0, titles[1]: 2.0}
+    app.pickers[titles[0]].value = widgets.NOT_SEEN
+    assert calls[-1] == {titles[1]: 2.0}
