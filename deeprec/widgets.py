@@ -29,9 +29,9 @@ def rating_app(model: nn.Module, data: RatingData, movies,
     options = [NOT_SEEN, 1, 2, 3, 4, 5]
     pickers = {t: w.Dropdown(options=options,
                              value=initial.get(t, NOT_SEEN),
-                             description=t, style={"description_width":
-                                                   "initial"},
-                             layout=w.Layout(width="420px"))
+                             description=t,
+                             style={"description_width": "230px"},
+                             layout=w.Layout(width="340px"))
                for t in titles}
     out = w.Output()
 
@@ -48,9 +48,10 @@ def rating_app(model: nn.Module, data: RatingData, movies,
     for picker in pickers.values():
         picker.observe(redraw, names="value")
     redraw()
-    left = w.VBox([w.HTML("<b>Your ratings</b>"), *pickers.values()])
-    right = w.VBox([w.HTML("<b>Recommended for you</b>"), out])
-    app = w.HBox([left, right])
+    grid = w.GridBox(list(pickers.values()), layout=w.Layout(
+        grid_template_columns="repeat(2, 350px)"))
+    app = w.VBox([w.HTML("<b>Your ratings</b>"), grid,
+                  w.HTML("<b>Recommended for you</b>"), out])
     app.redraw = redraw  # for tests
     app.pickers = pickers
     app.output = out
