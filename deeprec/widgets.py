@@ -56,3 +56,47 @@ def rating_app(model: nn.Module, data: RatingData, movies,
     app.pickers = pickers
     app.output = out
     return app
+
+
+def study_explorer(history, by: str | Sequence[str],
+                   metrics: Sequence[str] = ("train_rmse", "valid_rmse"),
+                   titles: Sequence[str] = ("training RMSE",
+                                            "validation RMSE"),
+                   ylim=None):
+    """Choose runs of a saved study and redraw their curves at once.
+
+    ``history`` is a study's tidy history table (``StudyResult.history``,
+    e.g. loaded with ``StudyResult.load``); one entry per value of ``by``
+    in a multiple selection (all selected at first). Nothing is retrained.
+    Returns the app (an ``ipywidgets.VBox``).
+    """
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import clear_output
+
+    from deeprec import plots
+
+    by = [by] if isinstance(by, str) else list(by)
+    names = history[by].astype(str).agg(", ".join, axis=1)
+    options = list(dict.fromkeys(names))
+    pick = w.SelectMultiple(options=options, value=tuple(options),
+                            rows=min(8, len(options)),
+                            description=", ".join(by),
+                            layout=w.Layout(width="380px"))
+    out = w.Output()
+
+    def redraw(*_):
+        with out:
+            clear_output(wait=True)
+            chosen = history[names.isin(pick.value)]
+            if len(chosen):
+                plots.plot_curves(chosen, by, metrics, titles, ylim=ylim)
+                plt.show()
+            else:
+                print("Select at least one run.")
+
+    pick.observe(redraw, names="value")
+    redraw()
+    app = w.VBox([pick, out])
+    app.redraw, app.pick, app.output = redraw, pick, out
+    return app

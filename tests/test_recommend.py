@@ -161,3 +161,23 @@ def test_rating_app_redraws_on_every_change(models, data, movies,
     assert calls[-1] == {titles[0]: 5.0, titles[1]: 2.0}
     app.pickers[titles[0]].value = widgets.NOT_SEEN
     assert calls[-1] == {titles[1]: 2.0}
+
+
+def test_study_explorer_redraws_the_chosen_runs(monkeypatch):
+    import matplotlib
+    matplotlib.use("Agg")
+    import pandas as pd
+
+    from deeprec import plots, widgets
+    drawn = []
+    monkeypatch.setattr(plots, "plot_curves",
+                        lambda h, by, *a, **k: drawn.append(
+                            sorted(set(map(tuple, h[by].values.tolist())))))
+    history = pd.DataFrame({"lr": [0.1, 0.1, 0.5, 0.5],
+                            "refeed": [0, 0, 1, 1], "epoch": [1, 2, 1, 2],
+                            "train_rmse": 1.0, "valid_rmse": 1.0})
+    app = widgets.study_explorer(history, ["lr", "refeed"])
+    assert drawn[-1] == [(0.1, 0.0), (0.5, 1.0)]
+    assert app.pick.options == ("0.1, 0", "0.5, 1")
+    app.pick.value = ("0.5, 1",)
+    assert drawn[-1] == [(0.5, 1.0)]

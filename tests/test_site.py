@@ -100,6 +100,10 @@ def test_page_loads_offline_with_images_math_and_widgets(browser, name):
         if views:  # stored widget views are rendered by the widget manager
             page.wait_for_selector(".jupyter-widgets", state="attached",
                                    timeout=15_000)
+        if name in ("book/09_dropout", "book/10_refeeding"):  # explorers
+            page.wait_for_selector(".jupyter-widgets select[multiple]",
+                                   timeout=15_000)
+            assert page.locator(".widget-output img").count() >= 1
         if name == "book/12_recommending":  # the rating app's first view
             page.wait_for_selector(".jupyter-widgets select", timeout=15_000)
             assert page.locator(".jupyter-widgets select").count() == 12
