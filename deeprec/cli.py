@@ -111,10 +111,8 @@ def study(args: argparse.Namespace) -> None:
     print(data, file=sys.stderr)
     if args.name == "comparison":
         runs = studies.comparison_runs(data, deep_epochs=args.epochs,
-                                       mf_epochs=2 if dr.is_quick() else 20)
-        for run in runs:
-            if run.config is not None:
-                run.config = replace(run.config, device=args.device)
+                                       mf_epochs=2 if dr.is_quick() else 20,
+                                       device=args.device)
         result = studies.comparison_study(data, runs, args.out,
                                           seeds=tuple(args.seeds))
         print(studies.seed_summary(result.summary).round(4).to_string())

@@ -27,11 +27,10 @@ def score_users(model: nn.Module, data: RatingData,
     """Predicted ratings of every item for ``users`` (default: all), as a
     ``(len(users), num_items)`` tensor on the model's device."""
     if hasattr(model, "combine"):  # a Blend
-        parts = [score_users(m, data, users, batch_size, clip=False)
-                 for m in model.members]
-        device = parts[0].device
-        stacked = torch.stack([p.to(device) for p in parts], dim=-1)
-        scores = stacked @ model.weights.to(device) + model.bias.to(device)
+        device = model_device(model)
+        scores = model.combine([
+            score_users(m, data, users, batch_size, clip=False).to(device)
+            for m in model.members])
         return scores.clamp(*data.rating_range) if clip else scores
     device = model_device(model)
     users = (torch.arange(data.num_users) if users is None
@@ -74,19 +73,12 @@ def top_n(model: nn.Module, data: RatingData, users, n: int = 10,
         (items, scores): two ``(len(users), n)`` tensors; items are indices
         into ``data.item_ids``.
     """
-    users = torch.as_tensor(users).reshape(-1).to(model_device_of(model))
+    users = torch.as_tensor(users).reshape(-1).to(model_device(model))
     scores = score_users(model, data, users)
     if exclude_rated:
         scores = scores.masked_fill(rated_mask(data, users), -math.inf)
     best = torch.topk(scores, min(n, data.num_items), dim=1)
     return best.indices, best.values
-
-
-def model_device_of(model: nn.Module) -> torch.device:
-    """The device a model (or a Blend's first member) lives on."""
-    if hasattr(model, "combine"):
-        return model_device_of(model.members[0])
-    return model_device(model)
 
 
 @torch.no_grad()
@@ -99,7 +91,7 @@ def ranking_metrics(model: nn.Module, data: RatingData, part: str = "test",
     candidates are all items the user did not rate in training. Averaged
     over users with at least one relevant held-out item.
     """
-    device = model_device_of(model)
+    device = model_device(model)
     held = data.part(part)
     keep = held.known & (held.ratings >= threshold)
     users_all, items_all = held.users[keep], held.items[keep]

@@ -152,7 +152,8 @@ def run_study(runs: list[Run], data: RatingData,
         summaries.append(pd.DataFrame([row]))
         if path is not None:
             _tables(summaries, histories, order, only_known=False).save(path)
-    if path is not None:  # saved tables in run order, even if none ran
+    if path is not None and len(summaries) == 1:  # none ran: re-save the
+        # loaded tables in run order (the loop saves after every run)
         _tables(summaries, histories, order, only_known=False).save(path)
     return _tables(summaries, histories, order, only_known=True)
 
@@ -362,15 +363,18 @@ DEEP_STUDIES = {"activations": activation_runs,
 def comparison_runs(data: RatingData, autorec_epochs: int = 200,
                     deep_epochs: int = 600, mf_epochs: int = 20,
                     deep_lr: float = 0.005, deep_refeed: int = 1,
-                    deep_hidden=(512, 512, 1024)) -> list[Run]:
+                    deep_hidden=(512, 512, 1024), device: str = "auto"
+                    ) -> list[Run]:
     """Every model of the book, one run each (wrap in :func:`with_seeds`).
 
     The deep models are the paper's baseline n,512,512,1024,512,512,n (SELU,
     dropout 0.8 on the code) trained user- and item-based with SGD at
-    ``deep_lr`` and ``deep_refeed`` dense re-feeds per batch.
+    ``deep_lr`` and ``deep_refeed`` dense re-feeds per batch. ``device``
+    is where the trained models learn.
     """
-    ar = autorec_config(autorec_epochs)
-    deep = deep_ae_config(deep_epochs, lr=deep_lr, refeed=deep_refeed)
+    ar = replace(autorec_config(autorec_epochs), device=device)
+    deep = deep_ae_config(deep_epochs, lr=deep_lr, refeed=deep_refeed,
+                          device=device)
     runs = baseline_runs(data, mf_epochs)
     runs += [Run({"model": "I-AutoRec"}, autorec_builder(data, "item"), ar),
              Run({"model": "U-AutoRec"}, autorec_builder(data, "user"), ar)]

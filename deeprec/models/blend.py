@@ -44,9 +44,11 @@ class Blend(nn.Module):
                                                 for m in members]
 
     def combine(self, predictions: Sequence[torch.Tensor]) -> torch.Tensor:
-        """Weighted sum of the members' predictions (aligned tensors)."""
-        stacked = torch.stack(list(predictions), dim=1)
-        return stacked @ self.weights.to(stacked.device) + self.bias
+        """Weighted sum of the members' predictions (aligned tensors of any
+        shape: ratings, or users x items score matrices)."""
+        stacked = torch.stack(list(predictions), dim=-1)
+        return (stacked @ self.weights.to(stacked.device)
+                + self.bias.to(stacked.device))
 
     def extra_repr(self) -> str:
         return ", ".join(f"{n}: {w:.3f}" for n, w in
