@@ -24,10 +24,13 @@ from deeprec.data import (  # noqa: F401
 )
 from deeprec.models import (  # noqa: F401
     AutoRec, AutoRecConfig, BiasBaseline, BiasedMF, DeepAEConfig,
-    DeepAutoEncoder, GlobalMean, Blend, fit_blend, MFConfig,
+    DeepAutoEncoder, GlobalMean, Blend, fit_blend, GLocalK, GLocalKConfig,
+    MFConfig,
 )
 from deeprec.losses import autorec_loss, masked_mse  # noqa: F401
-from deeprec.train import FitResult, TrainConfig, fit, fit_mf  # noqa: F401
+from deeprec.train import (  # noqa: F401
+    FitResult, GLocalKTrainConfig, TrainConfig, fit, fit_glocal_k, fit_mf,
+)
 from deeprec.evaluate import evaluate_rmse, predict_ratings, rmse  # noqa: F401
 from deeprec.checkpoint import load_model, save_model  # noqa: F401
 from deeprec.book import chapter_params, setup  # noqa: F401

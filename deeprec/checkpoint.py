@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from deeprec.models import (AutoRec, AutoRecConfig, BiasedMF, DeepAEConfig,
-                            DeepAutoEncoder, MFConfig)
+                            DeepAutoEncoder, GLocalK, GLocalKConfig, MFConfig)
 from deeprec.utils import atomic_path
 
 #: Models that can be saved: class name -> (class, config class).
@@ -17,6 +17,7 @@ MODELS = {
     "AutoRec": (AutoRec, AutoRecConfig),
     "DeepAutoEncoder": (DeepAutoEncoder, DeepAEConfig),
     "BiasedMF": (BiasedMF, MFConfig),
+    "GLocalK": (GLocalK, GLocalKConfig),
 }
 
 

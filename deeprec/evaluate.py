@@ -41,7 +41,9 @@ def _autoencoder_predictions(model: nn.Module, inputs: CSR,
                              batch_size: int) -> torch.Tensor:
     """Predictions at (rows[j], cols[j]): one forward pass per batch of
     distinct rows, entries gathered by sorting and slicing (no loops over
-    ratings)."""
+    ratings). A model with ``whole_matrix`` gets every row in one pass."""
+    if getattr(model, "whole_matrix", False):
+        return model(inputs.to_dense())[rows, cols]
     uniq, inverse = torch.unique(rows, return_inverse=True)
     order = torch.argsort(inverse)
     bounds = torch.searchsorted(

@@ -46,7 +46,8 @@ def plot_curves(history: pd.DataFrame, by: str | Sequence[str],
     Runs that diverged (their last row has a NaN training RMSE) are drawn
     up to the divergence and marked with an x where they left the plot
     (at the top edge if they left it upwards), labelled "diverged at
-    epoch N" in the legend and next to the mark.
+    epoch N" in the legend and next to the mark. A ``stage`` column (GLocal-K's
+    pre-training and fine-tuning) adds a dotted line where a stage begins.
     """
     by = [by] if isinstance(by, str) else list(by)
     if axes is None:
@@ -68,9 +69,22 @@ def plot_curves(history: pd.DataFrame, by: str | Sequence[str],
         if ylim:
             ax.set_ylim(*ylim)
         ax.grid(alpha=0.3)
+        if "stage" in history:
+            _mark_stages(ax, history)
     axes[-1].legend(fontsize=8, title=", ".join(by), title_fontsize=8)
     plt.tight_layout()
     return axes
+
+
+def _mark_stages(ax, history: pd.DataFrame):
+    """A dotted line and the stage's name where each later stage begins
+    (the first epoch with that stage)."""
+    starts = history.groupby("stage", sort=False).epoch.min().iloc[1:]
+    for stage, epoch in starts.items():
+        ax.axvline(epoch - 0.5, color="grey", ls=":")
+        ax.annotate(stage, (epoch - 0.5, 1), xycoords=("data", "axes fraction"),
+                    xytext=(4, -12), textcoords="offset points",
+                    color="grey", fontsize=8)
 
 
 def _mark_divergence(ax, run: pd.DataFrame, metric: str, color, ylim):

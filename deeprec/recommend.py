@@ -39,7 +39,10 @@ def score_users(model: nn.Module, data: RatingData,
     model.eval()
     try:
         orientation = getattr(model, "orientation", None)
-        if orientation == "user":
+        if getattr(model, "whole_matrix", False):  # GLocal-K: all rows
+            full = model(data.matrix(orientation, device).to_dense())
+            scores = full[users] if orientation == "user" else full[:, users].T
+        elif orientation == "user":
             inputs = data.matrix("user", device)
             scores = torch.cat([model(inputs.dense_rows(b))
                                 for b in users.split(batch_size)])

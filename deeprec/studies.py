@@ -25,8 +25,10 @@ from torch import nn
 from deeprec.data.matrix import RatingData
 from deeprec.evaluate import evaluate_rmse
 from deeprec.models import (AutoRec, AutoRecConfig, BiasBaseline, BiasedMF,
-                            GlobalMean, MFConfig, count_parameters)
-from deeprec.train import TrainConfig, fit, fit_mf
+                            GLocalK, GLocalKConfig, GlobalMean, MFConfig,
+                            count_parameters)
+from deeprec.train import (FitResult, GLocalKTrainConfig, TrainConfig, fit,
+                           fit_glocal_k, fit_mf)
 from deeprec.utils import atomic_path, get_device, is_quick, set_seed
 
 
@@ -40,14 +42,15 @@ class Run:
         build: returns a fresh, untrained model.
         config: how to train it (None for models fitted in closed form).
         fit: optional custom fitting function ``(model, data, seed) ->
-            model`` for models that :func:`deeprec.fit` does not train
-            (baselines).
+            model or FitResult`` for models that :func:`deeprec.fit` does
+            not train (baselines, GLocal-K).
     """
 
     label: dict
     build: Callable[[], nn.Module]
     config: TrainConfig | None = None
-    fit: Callable[[nn.Module, RatingData], nn.Module] | None = None
+    fit: Callable[[nn.Module, RatingData, int],
+                  nn.Module | FitResult] | None = None
 
 
 @dataclass
@@ -136,12 +139,14 @@ def run_study(runs: list[Run], data: RatingData,
         if run.config is not None:
             config = replace(run.config, seed=run_seed, progress=progress)
             result = fit(model, data, config)
-            row.update(result.summary())
-            hist = result.history.assign(key=key, **run.label)
-            histories.append(hist)
         else:
-            model = run.fit(model, data, run_seed) if run.fit else model
-            model.to(get_device("auto"))
+            result = run.fit(model, data, run_seed) if run.fit else model
+        if isinstance(result, FitResult):
+            model = result.model
+            row.update(result.summary())
+            histories.append(result.history.assign(key=key, **run.label))
+        else:
+            model = result.to(get_device("auto"))
             row.update(valid_rmse=evaluate_rmse(model, data, "valid"),
                        test_rmse=evaluate_rmse(model, data, "test"),
                        diverged=False)
@@ -358,19 +363,50 @@ DEEP_STUDIES = {"activations": activation_runs,
                 "dropout": dropout_runs, "refeeding": refeeding_runs}
 
 
+# --- GLocal-K (Han et al., 2021), the state of the art on ML-100K u1 --------
+
+def glocal_k_config(quick: bool | None = None, **overrides
+                    ) -> GLocalKTrainConfig:
+    """GLocal-K's ML-100K schedule: 30 pre-training and 60 fine-tuning
+    epochs of 5 L-BFGS iterations. ``quick`` cuts it to 2 + 2 epochs."""
+    quick = is_quick() if quick is None else quick
+    config = GLocalKTrainConfig(**({"pretrain_epochs": 2,
+                                    "finetune_epochs": 2} if quick else {}))
+    return replace(config, **overrides)
+
+
+def glocal_k_run(data: RatingData, label: dict,
+                 config: GLocalKTrainConfig | None = None, **model) -> Run:
+    """A study run of :class:`~deeprec.models.GLocalK` (paper settings,
+    ``model`` overrides them) trained by :func:`deeprec.train.fit_glocal_k`."""
+    config = config or glocal_k_config()
+    shape = (data.num_users, data.num_items)
+    if model.get("orientation") == "user":
+        shape = shape[::-1]
+
+    def build() -> nn.Module:
+        return GLocalK(GLocalKConfig(*shape, **model))
+
+    def train(model: nn.Module, data: RatingData, seed: int) -> FitResult:
+        return fit_glocal_k(model, data, replace(config, seed=seed))
+    return Run(label, build, fit=train)
+
+
 # --- The comparison (Table 3 of the deep-AE paper) --------------------------
 
 def comparison_runs(data: RatingData, autorec_epochs: int = 200,
                     deep_epochs: int = 600, mf_epochs: int = 20,
                     deep_lr: float = 0.005, deep_refeed: int = 1,
-                    deep_hidden=(512, 512, 1024), device: str = "auto"
-                    ) -> list[Run]:
+                    deep_hidden=(512, 512, 1024),
+                    glocal: GLocalKTrainConfig | None = None,
+                    device: str = "auto") -> list[Run]:
     """Every model of the book, one run each (wrap in :func:`with_seeds`).
 
     The deep models are the paper's baseline n,512,512,1024,512,512,n (SELU,
     dropout 0.8 on the code) trained user- and item-based with SGD at
-    ``deep_lr`` and ``deep_refeed`` dense re-feeds per batch. ``device``
-    is where the trained models learn.
+    ``deep_lr`` and ``deep_refeed`` dense re-feeds per batch. GLocal-K
+    trains on ``glocal`` (default :func:`glocal_k_config`). ``device`` is
+    where the trained models learn.
     """
     ar = replace(autorec_config(autorec_epochs), device=device)
     deep = deep_ae_config(deep_epochs, lr=deep_lr, refeed=deep_refeed,
@@ -381,12 +417,14 @@ def comparison_runs(data: RatingData, autorec_epochs: int = 200,
     runs += [Run({"model": f"Deep AE ({o})"}, deep_ae_builder(
         data, o, hidden_dims=deep_hidden, dropout=0.8), deep)
         for o in ("user", "item")]
+    runs.append(glocal_k_run(data, {"model": "GLocal-K"}, replace(
+        glocal or glocal_k_config(), device=device)))
     return runs
 
 
 #: The members of the comparison's blend (model names of comparison_runs).
 BLEND_MEMBERS = ("BiasedMF", "I-AutoRec", "U-AutoRec", "Deep AE (user)",
-                 "Deep AE (item)")
+                 "Deep AE (item)", "GLocal-K")
 
 
 def blend_rows(runs: list[Run], data: RatingData, path: str | Path,

@@ -43,3 +43,16 @@ def test_comparison_bars_whiskers_and_references():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["paper 0.89"]
     plt.close("all")
+
+
+def test_stages_get_a_line_where_the_next_one_begins():
+    h = pd.DataFrame({"epoch": [1, 2, 3, 4, 5], "seed": 0,
+                      "stage": ["pre-train"] * 3 + ["fine-tune"] * 2,
+                      "train_rmse": [1.0, 0.9, 0.8, 0.7, 0.6],
+                      "test_rmse": [1.1, 1.0, 0.9, 0.8, 0.8]})
+    axes = dr.plots.plot_curves(h, "seed")
+    for ax in axes:
+        lines = [l for l in ax.lines if l.get_linestyle() == ":"]
+        assert len(lines) == 1 and lines[0].get_xdata()[0] == 3.5
+        assert [t.get_text() for t in ax.texts] == ["fine-tune"]
+    plt.close("all")

@@ -19,15 +19,19 @@ def models(data):
                   data, FAST).model
     item = dr.fit(dr.studies.autorec_builder(data, "item", hidden_dim=8)(),
                   data, FAST).model
-    return {"user": user, "item": item, "biases": dr.BiasBaseline(data)}
+    glocal = dr.GLocalK(dr.GLocalKConfig(data.num_users, data.num_items,
+                                         hidden_dims=(8,)))
+    glocal.use_global.fill_(True)  # the global kernel: whole matrix only
+    return {"user": user, "item": item, "biases": dr.BiasBaseline(data),
+            "glocal": glocal}
 
 
-@pytest.mark.parametrize("name", ["user", "item", "biases"])
+@pytest.mark.parametrize("name", ["user", "item", "biases", "glocal"])
 def test_scores_agree_with_predict_ratings(models, data, name):
     model = models[name]
     test = data.part("test")
     keep = test.known
-    scores = recommend.score_users(model, data)
+    scores = recommend.score_users(model, data, batch_size=50)
     assert scores.shape == (data.num_users, data.num_items)
     expected = dr.predict_ratings(model, data, "test")[keep]
     got = scores[test.users[keep], test.items[keep]]

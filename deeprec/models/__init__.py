@@ -11,3 +11,6 @@ from deeprec.models.baselines import (  # noqa: F401
 from deeprec.models.deep_ae import (  # noqa: F401
     DeepAEConfig, DeepAutoEncoder, count_parameters,
 )
+from deeprec.models.glocal_k import (  # noqa: F401
+    GLocalK, GLocalKConfig, KernelLayer, local_kernel,
+)
