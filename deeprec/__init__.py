@@ -35,5 +35,5 @@ from deeprec.evaluate import evaluate_rmse, predict_ratings, rmse  # noqa: F401
 from deeprec.checkpoint import load_model, save_model  # noqa: F401
 from deeprec.book import chapter_params, setup  # noqa: F401
 from deeprec.studies import Run, StudyResult, run_study  # noqa: F401
-from deeprec import (book, data, paper, plots, recommend,  # noqa: F401,E402
-                     studies, widgets)
+from deeprec import (book, data, exercises, paper, plots,  # noqa: F401,E402
+                     recommend, studies, widgets)

@@ -26,9 +26,12 @@ class ChapterParams:
         dataset: data set name (``synthetic`` in quick mode).
         split: split name (``u1``, ``random``, ``time``, ...).
         scale: ``"full"`` (real data, the runs behind the published
-            outputs) or ``"quick"`` (synthetic data, a few epochs).
+            outputs), ``"quick"`` (synthetic data, a few epochs) or
+            ``"fraction-<f>"`` (real data, a fraction of the epochs).
         device: the torch device every cell uses.
         seed: the seed of every run.
+        fraction: the instructor's knob: every run trains for this fraction
+            of its full-scale epochs (1 = the published runs).
     """
 
     dataset: str
@@ -36,6 +39,7 @@ class ChapterParams:
     scale: str
     device: torch.device
     seed: int
+    fraction: float = 1.0
     started: float = field(default_factory=time.perf_counter, repr=False)
 
     @property
@@ -43,8 +47,9 @@ class ChapterParams:
         return self.scale == "quick"
 
     def epochs(self, full: int, quick: int = 3) -> int:
-        """``full`` epochs at full scale, ``quick`` in quick mode."""
-        return quick if self.quick else full
+        """``full`` epochs (times ``fraction``, at least 1) on real data,
+        ``quick`` in quick mode."""
+        return quick if self.quick else max(1, round(full * self.fraction))
 
     def pick(self, full, quick):
         """``full`` at full scale, ``quick`` in quick mode (any value)."""
@@ -88,8 +93,13 @@ def setup() -> torch.device:
     return device
 
 
+#: Environment variable with the instructors' default ``fraction``.
+FRACTION_ENV = "DEEPREC_FRACTION"
+
+
 def chapter_params(dataset: str = "ml-100k", split: str = "u1",
-                   device: str = "auto", seed: int = 0) -> ChapterParams:
+                   device: str = "auto", seed: int = 0,
+                   fraction: float | None = None) -> ChapterParams:
     """The parameters of a chapter; quick mode overrides data and scale.
 
     Args:
@@ -97,12 +107,29 @@ def chapter_params(dataset: str = "ml-100k", split: str = "u1",
         split: split name for :func:`deeprec.load_split`.
         device: ``"auto"`` (cuda > mps > cpu) or a device name.
         seed: seed for every run (also set here, globally).
+        fraction: train every run for this fraction of its epochs, in
+            (0, 1] (default: ``$DEEPREC_FRACTION``, else 1): the knob that
+            makes a chapter fit a class period. Results of a fraction are
+            saved apart from the full-scale ones.
     """
+    import os
+    if fraction is None:
+        raw = os.environ.get(FRACTION_ENV) or "1"
+        try:
+            fraction = float(raw)
+        except ValueError:
+            raise ValueError(f"${FRACTION_ENV} must be a number in (0, 1], "
+                             f"got {raw!r}") from None
+    if not 0 < fraction <= 1:
+        raise ValueError(f"fraction must be in (0, 1], got {fraction!r} "
+                         f"(from the call or ${FRACTION_ENV})")
     quick = is_quick()
     set_seed(seed)
+    scale = ("quick" if quick else "full" if fraction == 1
+             else f"fraction-{fraction:g}")
     return ChapterParams(dataset="synthetic" if quick else dataset,
-                         split=split, scale="quick" if quick else "full",
-                         device=get_device(device), seed=seed)
+                         split=split, scale=scale, device=get_device(device),
+                         seed=seed, fraction=fraction)
 
 
 def show_source(obj) -> "object":
@@ -199,33 +226,39 @@ def _directive(cell, name: str) -> bool:
 def student_version(notebook: dict) -> dict:
     """A copy of a chapter for students: every solution block (from its
     ``solution-start`` cell to its ``solution-end`` cell) is replaced by one
-    code cell that fails clearly until the student writes an answer, and
-    all outputs are cleared (the student runs the chapter)."""
+    code cell that fails clearly until the student writes an answer — and,
+    where the block declares its answers (see :mod:`deeprec.exercises`),
+    checks them against the hidden solution. All outputs are cleared (the
+    student runs the chapter)."""
     import copy
 
     import nbformat
+
+    from deeprec.exercises import stub_source
     nb = copy.deepcopy(notebook)
-    cells, inside, label = [], False, None
+    cells, block = [], None
     for cell in nb["cells"]:
         if _directive(cell, "solution-start"):
-            inside = True
             label = "".join(cell["source"]).split("}", 1)[1].split("\n")[0]
+            answers = cell.get("metadata", {}).get("deeprec", {}).get(
+                "check", [])
+            block = (label.strip(), answers, [])
             continue
-        if inside:
+        if block is not None:
             if _directive(cell, "solution-end"):
-                inside = False
+                label, answers, code = block
                 cells.append(nbformat.v4.new_code_cell(
-                    f"# Exercise {label.strip()}: your answer here.\n"
-                    f"raise NotImplementedError(\"exercise "
-                    f"{label.strip()} is not solved yet: replace this "
-                    f"cell with your answer\")",
+                    stub_source(label, "\n\n".join(code), answers),
                     metadata={"tags": ["raises-exception"]}))
+                block = None
+            elif cell.get("cell_type") == "code":
+                block[2].append("".join(cell["source"]))
             continue
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
         cells.append(cell)
-    if inside:
-        raise ValueError(f"solution {label!r} has no solution-end cell")
+    if block is not None:
+        raise ValueError(f"solution {block[0]!r} has no solution-end cell")
     nb["cells"] = cells
     nb.get("metadata", {}).pop("widgets", None)
     return nb

@@ -164,6 +164,8 @@ def book(args: argparse.Namespace) -> None:
         for target in write_student_versions(paths, args.out):
             print(f"wrote {target}")
         return
+    if args.action == "time":
+        return time_chapters(paths, args.fraction)
     failed = False
     for path in paths:
         if args.action == "run":
@@ -181,6 +183,35 @@ def book(args: argparse.Namespace) -> None:
                              f"{args.tolerance:.0%}: {fresh}"))
     if failed:
         raise SystemExit(1)
+
+
+def time_chapters(paths, fraction: float) -> None:
+    """Execute each chapter at ``fraction`` of its epochs into a temporary
+    folder, nothing reused from saved results, and print its wall time:
+    how long a class would wait for it on this machine."""
+    import os
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from deeprec.book import FRACTION_ENV, execute_notebook
+    saved = {k: os.environ.get(k) for k in (FRACTION_ENV, "DEEPREC_RESULTS")}
+    os.environ[FRACTION_ENV] = str(fraction)
+    try:
+        for path in paths:
+            with tempfile.TemporaryDirectory() as tmp:
+                os.environ["DEEPREC_RESULTS"] = tmp
+                start = time.perf_counter()
+                execute_notebook(path, Path(tmp) / Path(path).name)
+                minutes = (time.perf_counter() - start) / 60
+            print(f"{path}: {minutes:.1f} min at fraction {fraction:g}",
+                  flush=True)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def parser() -> argparse.ArgumentParser:
@@ -244,9 +275,12 @@ def parser() -> argparse.ArgumentParser:
     f.add_argument("dataset", choices=dr.data.DATASETS)
     f.set_defaults(func=fetch)
     k = sub.add_parser("book", help="execute chapters at full scale (run), "
-                       "check their headline numbers (check), or write "
-                       "student versions without solutions (student)")
-    k.add_argument("action", choices=["run", "check", "student"])
+                       "check their headline numbers (check), write "
+                       "student versions without solutions (student), or "
+                       "time them at a fraction of their epochs (time)")
+    k.add_argument("action", choices=["run", "check", "student", "time"])
+    k.add_argument("--fraction", type=float, default=1.0,
+                   help="time: fraction of each run's epochs (default 1)")
     k.add_argument("--out", default="student",
                    help="student: folder for the notebooks without "
                         "solutions (default: student/)")

@@ -62,12 +62,18 @@ def study_explorer(history, by: str | Sequence[str],
                    metrics: Sequence[str] = ("train_rmse", "valid_rmse"),
                    titles: Sequence[str] = ("training RMSE",
                                             "validation RMSE"),
-                   ylim=None):
+                   ylim=None, runs: Sequence | None = None,
+                   data: RatingData | None = None):
     """Choose runs of a saved study and redraw their curves at once.
 
     ``history`` is a study's tidy history table (``StudyResult.history``,
     e.g. loaded with ``StudyResult.load``); one entry per value of ``by``
     in a multiple selection (all selected at first). Nothing is retrained.
+
+    With ``runs`` (small :class:`~deeprec.studies.Run` s, e.g. the study's
+    run function with few epochs) and ``data``, the explorer also trains a
+    new configuration on demand: one dropdown per label column, a button,
+    and the new curves join the selection, marked "(trained here)".
     Returns the app (an ``ipywidgets.VBox``).
     """
     import ipywidgets as w
@@ -77,8 +83,12 @@ def study_explorer(history, by: str | Sequence[str],
     from deeprec import plots
 
     by = [by] if isinstance(by, str) else list(by)
-    names = history[by].astype(str).agg(", ".join, axis=1)
-    options = list(dict.fromkeys(names))
+    state = {"history": history}
+
+    def names(table):
+        return table[by].astype(str).agg(", ".join, axis=1)
+
+    options = list(dict.fromkeys(names(history)))
     pick = w.SelectMultiple(options=options, value=tuple(options),
                             rows=min(8, len(options)),
                             description=", ".join(by),
@@ -86,9 +96,12 @@ def study_explorer(history, by: str | Sequence[str],
     out = w.Output()
 
     def redraw(*_):
+        if state.get("mute"):
+            return
         with out:
             clear_output(wait=True)
-            chosen = history[names.isin(pick.value)]
+            table = state["history"]
+            chosen = table[names(table).isin(pick.value)]
             if len(chosen):
                 plots.plot_curves(chosen, by, metrics, titles, ylim=ylim)
                 plt.show()
@@ -99,4 +112,64 @@ def study_explorer(history, by: str | Sequence[str],
     redraw()
     app = w.VBox([pick, out])
     app.redraw, app.pick, app.output = redraw, pick, out
+    if runs:
+        app.children = (pick, _trainer(runs, data, by, state, pick,
+                                       redraw), out)
+        app.train = app.children[1].train
     return app
+
+
+def _trainer(runs, data, by, state, pick, redraw):
+    """Dropdowns over the runs' label values and a button that trains the
+    chosen run (not saved) and adds its curves to the explorer."""
+    import ipywidgets as w
+    import pandas as pd
+
+    from deeprec.studies import run_study
+
+    keys = list(runs[0].label)
+    drops = {k: w.Dropdown(options=list(dict.fromkeys(r.label[k]
+                                                      for r in runs)),
+                           description=k, layout=w.Layout(width="220px"))
+             for k in keys}
+    epochs = {getattr(r.config, "num_epochs", None) for r in runs} - {None}
+    button = w.Button(description="Train this configuration",
+                      layout=w.Layout(width="240px"))
+    status = w.Output()
+
+    def train(*_):
+        label = {k: d.value for k, d in drops.items()}
+        run = next((r for r in runs if r.label == label), None)
+        status.clear_output()
+        with status:
+            if run is None:
+                print(f"no run with {label}")
+                return
+            print(f"training {label} ...")
+            result = run_study([run], data, progress=True)
+            tag = " (trained here)"
+            hist = result.history.assign(**{by[0]: result.history[by[0]]
+                                            .astype(str) + tag})
+            row = result.summary.iloc[0]
+            print(f"done in {row.seconds:.0f} s: best validation RMSE "
+                  f"{row.valid_rmse:.4f} (epoch {row.best_epoch})")
+        name = ", ".join(str(hist[b].iloc[0]) for b in by)
+        old = state["history"]
+        old = old[old[by].astype(str).agg(", ".join, axis=1) != name]
+        state["history"] = pd.concat([old, hist], ignore_index=True)
+        chosen = tuple(pick.value)
+        state["mute"] = True  # new options clear the choice: no redraws
+        if name not in pick.options:
+            pick.options = list(pick.options) + [name]
+        pick.value = tuple(dict.fromkeys(chosen + (name,)))
+        state["mute"] = False
+        redraw()
+
+    button.on_click(train)
+    note = (f"{', '.join(map(str, sorted(epochs)))} epochs" if epochs
+            else "a short run")
+    box = w.VBox([w.HTML(f"<b>Train a new configuration</b> ({note}, "
+                         f"not saved)"),
+                  w.HBox(list(drops.values()) + [button]), status])
+    box.train, box.drops, box.status = train, drops, status
+    return box

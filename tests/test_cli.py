@@ -50,9 +50,26 @@ def test_comparison_study_saves_models_and_blends(capsys, tmp_path):
           str(tmp_path), "--device", "cpu"])
     out = capsys.readouterr().out
     assert "Blend" in out and "test_rmse_mean" in out
-    assert len(list((tmp_path / "models").glob("*.pt"))) == 14
+    assert len(list((tmp_path / "models").glob("*.pt"))) == 16
 
 
 def test_comparison_study_needs_a_results_folder():
     with pytest.raises(SystemExit, match="--out"):
         main(["--quick", "study", "comparison"])
+
+
+def test_book_time_runs_a_chapter_at_a_fraction(capsys, tmp_path):
+    import os
+
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import deeprec as dr\nP = dr.chapter_params()\n"
+        "assert P.fraction == 0.5 and P.epochs(10) == 5, P")]
+    path = tmp_path / "01_tiny.ipynb"
+    nbformat.write(nb, str(path))
+    before = dict(os.environ)
+    main(["book", "time", str(path), "--fraction", "0.5"])
+    out = capsys.readouterr().out
+    assert "01_tiny.ipynb: " in out and " min at fraction 0.5" in out
+    assert dict(os.environ) == before  # nothing leaks into the caller

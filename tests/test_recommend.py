@@ -185,3 +185,36 @@ def test_study_explorer_redraws_the_chosen_runs(monkeypatch):
     assert app.pick.options == ("0.1, 0", "0.5, 1")
     app.pick.value = ("0.5, 1",)
     assert drawn[-1] == [(0.5, 1.0)]
+
+
+def test_study_explorer_trains_a_new_configuration_on_demand(
+        data, monkeypatch, capsys):
+    from deeprec import plots, widgets
+    drawn = []
+    monkeypatch.setattr(plots, "plot_curves",
+                        lambda h, by, *a, **k: drawn.append(
+                            sorted(set(map(tuple, h[by].astype(str).values.tolist())))))
+    config = dr.replace(FAST, num_epochs=2)
+    runs = dr.studies.dropout_runs(data, config, rates=(0.0, 0.5),
+                                   hidden_dims=(8,))
+    saved = dr.run_study(runs[:1], data, progress=False).history
+    app = widgets.study_explorer(saved, ["dropout", "where"], runs=runs,
+                                 data=data)
+    trainer = app.children[1]
+    assert list(trainer.drops) == ["dropout", "where"]
+    assert trainer.drops["dropout"].options == (0.0, 0.5)
+    trainer.drops["dropout"].value = 0.5
+    app.train()
+    name = "0.5 (trained here), code"
+    assert app.pick.options[-1] == name
+    # the saved run stays selected and the new one joins it
+    assert drawn[-1] == [("0.0", "code"), ("0.5 (trained here)", "code")]
+    assert "Select at least one run." not in str(app.output.outputs)
+    app.train()  # again: replaced, not duplicated
+    assert app.pick.options.count(name) == 1
+    # a combination no run has is refused with a message
+    trainer.drops["where"].value = "every layer"
+    trainer.drops["dropout"].value = 0.0
+    app.train()  # (outside a kernel, Output widgets print to stdout)
+    assert "no run with {'dropout': 0.0, 'where': 'every layer'}" in \
+        capsys.readouterr().out

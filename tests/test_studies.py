@@ -68,6 +68,27 @@ def test_chapter_params_follow_the_quick_switch(monkeypatch):
     assert (p.dataset, p.scale, p.epochs(200)) == ("ml-1m", "full", 200)
 
 
+def test_the_fraction_knob_shortens_runs_and_keeps_results_apart(
+        monkeypatch):
+    monkeypatch.delenv("DEEPREC_QUICK", raising=False)
+    full = dr.chapter_params()
+    p = dr.chapter_params(fraction=0.25)
+    assert (p.scale, p.epochs(200), p.epochs(2)) == ("fraction-0.25", 50, 1)
+    assert p.results("x") != full.results("x")
+    assert "scale fraction-0.25" in p.run_info()
+    monkeypatch.setenv("DEEPREC_FRACTION", "0.5")
+    assert dr.chapter_params().epochs(200) == 100  # a class-wide default
+    for bad in (0, 1.5, -1):
+        with pytest.raises(ValueError, match=f"got {bad!r}"):
+            dr.chapter_params(fraction=bad)
+    monkeypatch.setenv("DEEPREC_FRACTION", "half")
+    with pytest.raises(ValueError, match="DEEPREC_FRACTION.*'half'"):
+        dr.chapter_params()
+    monkeypatch.setenv("DEEPREC_FRACTION", "0.25")
+    monkeypatch.setenv("DEEPREC_QUICK", "1")  # quick mode still wins
+    assert dr.chapter_params(fraction=0.25).epochs(200) == 3
+
+
 def test_with_seeds_repeats_runs_and_seeds_them(data):
     adam = dr.replace(FAST, optimizer="adam", lr=0.01)
     seeded = dr.studies.with_seeds(
@@ -88,8 +109,10 @@ def test_with_seeds_repeats_runs_and_seeds_them(data):
 
 
 def test_comparison_saves_models_and_blends_on_validation(data, tmp_path):
+    glocal = dr.studies.glocal_k_config(quick=True, progress=False)
     runs = dr.studies.comparison_runs(data, autorec_epochs=3, deep_epochs=2,
-                                      mf_epochs=1, deep_hidden=(32, 16))
+                                      mf_epochs=1, deep_hidden=(32, 16),
+                                      glocal=glocal)
     result = dr.studies.comparison_study(data, runs, tmp_path, seeds=(0, 1),
                                          progress=False)
     s = result.summary
@@ -109,7 +132,7 @@ def test_comparison_saves_models_and_blends_on_validation(data, tmp_path):
         assert blend.valid_rmse <= members.valid_rmse.min() + 1e-6
         assert {f"w_{m}" for m in dr.studies.BLEND_MEMBERS} <= set(part)
     table = dr.studies.seed_summary(s)
-    assert table.seeds.tolist() == [2] * 8
+    assert table.seeds.tolist() == [2] * 9
     saved = dr.StudyResult.load(tmp_path).summary
     assert (saved.model == "Blend").sum() == 2
     again = dr.studies.comparison_study(data, runs, tmp_path, seeds=(0, 1),
@@ -118,7 +141,7 @@ def test_comparison_saves_models_and_blends_on_validation(data, tmp_path):
     pooled = dr.studies.blend_rows(dr.studies.with_seeds(runs, (0, 1)), data,
                                    tmp_path, pool_seeds=True)
     assert pooled.seed.tolist() == ["all"]
-    assert len(pooled.filter(like="w_").columns) == 2 * 5
+    assert len(pooled.filter(like="w_").columns) == 2 * 6
     assert pooled.valid_rmse.iloc[0] <= s.query(
         "model == 'Blend'").valid_rmse.min() + 1e-6
 
