@@ -297,7 +297,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parser().parse_args(argv)
+    args, extra = parser().parse_known_args(argv)
+    if extra and args.command == "book" and all(
+            e.endswith(".ipynb") for e in extra):
+        args.chapters = [*args.chapters, *extra]  # chapters after options
+    elif extra:
+        parser().error(f"unrecognized arguments: {' '.join(extra)}")
     if args.quick:
         os.environ[QUICK_ENV] = "1"
     args.func(args)

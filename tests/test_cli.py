@@ -69,7 +69,12 @@ def test_book_time_runs_a_chapter_at_a_fraction(capsys, tmp_path):
     path = tmp_path / "01_tiny.ipynb"
     nbformat.write(nb, str(path))
     before = dict(os.environ)
-    main(["book", "time", str(path), "--fraction", "0.5"])
+    main(["book", "time", "--fraction", "0.5", str(path)])
     out = capsys.readouterr().out
     assert "01_tiny.ipynb: " in out and " min at fraction 0.5" in out
     assert dict(os.environ) == before  # nothing leaks into the caller
+
+
+def test_unknown_arguments_are_refused():
+    with pytest.raises(SystemExit):
+        main(["stats", "--no-such-option"])

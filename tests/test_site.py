@@ -32,6 +32,8 @@ KNOWN = (
     # (nothing stored yet) and then picks the default mode, as intended.
     "Got invalid theme mode: . Resetting to auto.",
 )
+EXPLORERS = {"book/04_autorec_studies", "book/06_activations",
+             "book/07_overfitting", "book/09_dropout", "book/10_refeeding"}
 SCREENSHOT = {"book/intro", "book/10_refeeding", "book/11_comparison",
               "book/12_recommending"}
 
@@ -106,10 +108,12 @@ def test_page_loads_offline_with_images_math_and_widgets(browser, name):
         if views:  # stored widget views are rendered by the widget manager
             page.wait_for_selector(".jupyter-widgets", state="attached",
                                    timeout=15_000)
-        if name in ("book/09_dropout", "book/10_refeeding"):  # explorers
+        if name in EXPLORERS:  # saved runs, curves, train-a-new-one
             page.wait_for_selector(".jupyter-widgets select[multiple]",
                                    timeout=15_000)
             assert page.locator(".widget-output img").count() >= 1
+            assert page.locator(".jupyter-widgets button",
+                                has_text="Train this configuration").count() == 1
         if name == "book/12_recommending":  # the rating app's first view
             page.wait_for_selector(".jupyter-widgets select", timeout=15_000)
             assert page.locator(".jupyter-widgets select").count() == 12

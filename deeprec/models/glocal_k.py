@@ -56,9 +56,8 @@ class GLocalKConfig:
 
 def local_kernel(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """``max(0, 1 - ||u_i - v_j||^2)`` for (n_in, d) u and (n_out, d) v:
-    an (n_in, n_out) matrix in [0, 1], 1 where the embeddings meet.
-    (Exact differences, not ``torch.cdist``, whose fast path loses the tiny
-    distances of freshly initialised embeddings.)"""
+    an (n_in, n_out) matrix in [0, 1], 1 where the embeddings meet
+    (from the differences themselves, as the authors' code computes it)."""
     return (1 - (u[:, None, :] - v[None, :, :]).square().sum(-1)).clamp(min=0)
 
 
