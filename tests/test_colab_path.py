@@ -44,7 +44,12 @@ def fresh(tmp_path_factory):
                DEEPREC_QUICK="1", DEEPREC_DATA=str(home / "data"),
                PIP_DISABLE_PIP_VERSION_CHECK="1")
     env.pop("PYTHONPATH", None)
-    return home / "env" / "bin" / "python", env
+    python = home / "env" / "bin" / "python"
+    # a current pip, as Colab has (venv's bundled pip may be too old to
+    # parse "name @ git+file://" requirements)
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "-U", "pip"],
+                   env=env, check=True, capture_output=True, timeout=600)
+    return python, env
 
 
 def run(python, env, code, timeout=900):
