@@ -101,11 +101,15 @@ def close(got, expected, rtol: float = RTOL, atol: float = ATOL) -> bool:
         ).equals(expected.index.sort_values()):
             return False
         got = got.reindex(expected.index)
-        if isinstance(expected, pd.DataFrame):
-            if set(got.columns) != set(expected.columns):
-                return False
-            got = got[expected.columns]
-        return close(got.to_numpy(), expected.to_numpy(), rtol, atol)
+        if isinstance(expected, pd.Series):
+            got, expected = got.to_frame("x"), expected.to_frame("x")
+        if set(got.columns) != set(expected.columns):
+            return False
+        return all(
+            close(got[c].to_numpy(), expected[c].to_numpy(), rtol, atol)
+            if pd.api.types.is_numeric_dtype(expected[c])
+            else got[c].tolist() == expected[c].tolist()
+            for c in expected.columns)
     try:
         a, b = _numbers(got), _numbers(expected)
     except (TypeError, ValueError):

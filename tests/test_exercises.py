@@ -91,6 +91,10 @@ def test_a_discussion_exercise_keeps_a_plain_stub():
     (pd.DataFrame({"y": [2.0], "x": [1.0]}),
      pd.DataFrame({"x": [1.0], "y": [2.0]}), True),
     ("not a number", 1.0, False),
+    (pd.DataFrame({"model": ["a", "b"], "k": [5.0, 10.0]}),
+     pd.DataFrame({"model": ["a", "b"], "k": [5.0, 10.0]}), True),
+    (pd.DataFrame({"model": ["a", "c"], "k": [5.0, 10.0]}),
+     pd.DataFrame({"model": ["a", "b"], "k": [5.0, 10.0]}), False),
 ])
 def test_answers_are_compared_by_value_and_label(got, expected, ok):
     assert exercises.close(got, expected) is ok
