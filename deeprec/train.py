@@ -287,13 +287,22 @@ def fit(model: nn.Module, data: RatingData,
                         valid=f"{row['valid_rmse']:.4f}",
                         test=f"{row['test_rmse']:.4f}")
     bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    best_row = best[2] if best else {"epoch": 0, "valid_rmse": float("nan"),
-                                     "test_rmse": float("nan")}
-    return FitResult(model, pd.DataFrame(rows), best_row["epoch"],
-                     best_row["valid_rmse"], best_row["test_rmse"],
-                     diverged, time.perf_counter() - start, config)
+    return _finish(model, rows, best[2] if best else None, best_state,
+                   diverged, start, config)
+
+
+def _finish(model: nn.Module, rows: list[dict], kept: dict | None,
+            kept_state: dict | None, diverged: bool, start: float,
+            config) -> FitResult:
+    """Restore the kept (best-on-validation) weights; the FitResult of a
+    run whose epochs are ``rows`` and whose kept epoch is row ``kept``."""
+    if kept_state is not None:
+        model.load_state_dict(kept_state)
+    kept = kept or {"epoch": 0, "valid_rmse": float("nan"),
+                    "test_rmse": float("nan")}
+    return FitResult(model, pd.DataFrame(rows), kept["epoch"],
+                     kept["valid_rmse"], kept["test_rmse"], diverged,
+                     time.perf_counter() - start, config)
 
 
 @dataclass
@@ -373,13 +382,8 @@ def fit_glocal_k(model: nn.Module, data: RatingData,
             best_state = copy.deepcopy(model.state_dict())
         bar.set_postfix(stage=stage, valid=f"{row['valid_rmse']:.4f}")
     bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    kept = best[1] if best else {"epoch": 0, "valid_rmse": float("nan"),
-                                 "test_rmse": float("nan")}
-    return FitResult(model, pd.DataFrame(rows), kept["epoch"],
-                     kept["valid_rmse"], kept["test_rmse"], diverged,
-                     time.perf_counter() - start, config)
+    return _finish(model, rows, best[1] if best else None, best_state,
+                   diverged, start, config)
 
 
 def fit_mf(model: nn.Module, data: RatingData, num_epochs: int = 20,

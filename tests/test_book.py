@@ -91,3 +91,21 @@ def test_student_command_writes_notebooks(tmp_path):
     main(["book", "student", str(CHAPTERS[0]), "--out", str(tmp_path)])
     written = nbformat.read(tmp_path / CHAPTERS[0].name, as_version=4)
     assert any("dr.exercises.check(" in c.source for c in written.cells)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_shown_source_is_the_librarys_current_code(path):
+    """A stored show_source output must be the code the library runs now
+    (re-execute the chapter after changing a function it shows)."""
+    import inspect
+
+    import deeprec as dr
+    for cell in cells(path):
+        found = re.search(r"show_source\(([\w.]+)\)", source(cell))
+        if cell["cell_type"] != "code" or not found:
+            continue
+        obj = eval(found.group(1), {"dr": dr})
+        shown = "".join("".join(o.get("data", {}).get("text/plain", ""))
+                        for o in cell["outputs"])
+        assert shown.strip() == inspect.getsource(obj).strip(), \
+            f"{found.group(1)} changed since {path.name} was executed"
