@@ -174,27 +174,19 @@ def execute_notebook(path, out_path=None, timeout: int | None = None,
     Returns:
         The notebook's headline numbers.
     """
-    import os
     from pathlib import Path
 
     import nbformat
     from nbclient import NotebookClient
 
-    from deeprec.utils import QUICK_ENV, atomic_path
+    from deeprec.utils import QUICK_ENV, atomic_path, environment
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    old = os.environ.get(QUICK_ENV)
-    os.environ[QUICK_ENV] = "1" if quick else ""
-    try:
+    with environment(**{QUICK_ENV: "1" if quick else ""}):
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
                        store_widget_state=True,
                        resources={"metadata": {"path": str(path.parent)}}
                        ).execute()
-    finally:
-        if old is None:
-            os.environ.pop(QUICK_ENV, None)
-        else:
-            os.environ[QUICK_ENV] = old
     with atomic_path(out_path or path) as tmp:
         nbformat.write(nb, str(tmp))
     return read_headline(nb)

@@ -20,7 +20,7 @@ from dataclasses import replace
 from torch import nn
 
 import deeprec as dr
-from deeprec.utils import QUICK_ENV
+from deeprec.utils import QUICK_ENV, environment
 
 MODELS = ["global-mean", "biases", "biased-mf", "i-autorec", "u-autorec",
           "deep-ae"]
@@ -173,8 +173,8 @@ def book(args: argparse.Namespace) -> None:
             print(f"{path}: executed; headline {numbers}")
             continue
         committed = read_headline(nbformat.read(path, as_version=4))
-        with tempfile.TemporaryDirectory() as tmp:
-            os.environ["DEEPREC_RESULTS"] = tmp  # retrain: no saved results
+        with tempfile.TemporaryDirectory() as tmp, environment(
+                DEEPREC_RESULTS=tmp):  # retrain: no saved results
             fresh = execute_notebook(path, Path(tmp) / Path(path).name)
         problems = compare_headlines(committed, fresh, args.tolerance)
         failed |= bool(problems)
@@ -189,29 +189,19 @@ def time_chapters(paths, fraction: float) -> None:
     """Execute each chapter at ``fraction`` of its epochs into a temporary
     folder, nothing reused from saved results, and print its wall time:
     how long a class would wait for it on this machine."""
-    import os
     import tempfile
     import time
     from pathlib import Path
 
     from deeprec.book import FRACTION_ENV, execute_notebook
-    saved = {k: os.environ.get(k) for k in (FRACTION_ENV, "DEEPREC_RESULTS")}
-    os.environ[FRACTION_ENV] = str(fraction)
-    try:
-        for path in paths:
-            with tempfile.TemporaryDirectory() as tmp:
-                os.environ["DEEPREC_RESULTS"] = tmp
-                start = time.perf_counter()
-                execute_notebook(path, Path(tmp) / Path(path).name)
-                minutes = (time.perf_counter() - start) / 60
-            print(f"{path}: {minutes:.1f} min at fraction {fraction:g}",
-                  flush=True)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    for path in paths:
+        with tempfile.TemporaryDirectory() as tmp, environment(
+                DEEPREC_RESULTS=tmp, **{FRACTION_ENV: str(fraction)}):
+            start = time.perf_counter()
+            execute_notebook(path, Path(tmp) / Path(path).name)
+            minutes = (time.perf_counter() - start) / 60
+        print(f"{path}: {minutes:.1f} min at fraction {fraction:g}",
+              flush=True)
 
 
 def parser() -> argparse.ArgumentParser:

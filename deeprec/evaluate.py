@@ -61,13 +61,17 @@ def _autoencoder_predictions(model: nn.Module, inputs: CSR,
 @torch.no_grad()
 def predict_ratings(model: nn.Module, data: RatingData,
                     entries: Entries | str = "test", batch_size: int = 1024,
-                    clip: bool = True) -> torch.Tensor:
+                    clip: bool = True,
+                    reconstruction: torch.Tensor | None = None
+                    ) -> torch.Tensor:
     """Predicted ratings for ``entries`` (``"test"``, ``"valid"``,
     ``"train"`` or an :class:`Entries`), aligned with them.
 
     Autoencoders (models with an ``orientation``) are fed training vectors;
     pointwise models are called as ``model(users, items)``; a
     :class:`~deeprec.models.blend.Blend` combines its members' predictions.
+    ``reconstruction``: the model's output for the whole training matrix,
+    when the caller already has it (read instead of a new forward pass).
     """
     if isinstance(entries, str):
         entries = data.part(entries)
@@ -89,8 +93,10 @@ def predict_ratings(model: nn.Module, data: RatingData,
             inputs = data.matrix(orientation, device)
             rows, cols = (users, items) if orientation == "user" else (
                 items, users)
-            preds[known] = _autoencoder_predictions(model, inputs, rows,
-                                                    cols, batch_size)
+            preds[known] = (reconstruction[rows, cols]
+                            if reconstruction is not None else
+                            _autoencoder_predictions(model, inputs, rows,
+                                                     cols, batch_size))
         else:
             preds[known] = torch.cat([
                 model(u, i) for u, i in zip(users.split(65536),

@@ -41,16 +41,17 @@ class Run:
             becomes columns of the result tables and must be unique.
         build: returns a fresh, untrained model.
         config: how to train it (None for models fitted in closed form).
-        fit: optional custom fitting function ``(model, data, seed) ->
-            model or FitResult`` for models that :func:`deeprec.fit` does
-            not train (baselines, GLocal-K).
+        fit: the trainer. With a ``config`` it is called as ``fit(model,
+            data, config)`` and returns a FitResult (default
+            :func:`deeprec.fit`; GLocal-K's runs use
+            :func:`deeprec.train.fit_glocal_k`). Without one, it is a
+            fitting function ``(model, data, seed) -> model`` (baselines).
     """
 
     label: dict
     build: Callable[[], nn.Module]
-    config: TrainConfig | None = None
-    fit: Callable[[nn.Module, RatingData, int],
-                  nn.Module | FitResult] | None = None
+    config: TrainConfig | GLocalKTrainConfig | None = None
+    fit: Callable[..., nn.Module | FitResult] | None = None
 
 
 @dataclass
@@ -138,7 +139,7 @@ def run_study(runs: list[Run], data: RatingData,
                    parameters=count_parameters(model))
         if run.config is not None:
             config = replace(run.config, seed=run_seed, progress=progress)
-            result = fit(model, data, config)
+            result = (run.fit or fit)(model, data, config)
         else:
             result = run.fit(model, data, run_seed) if run.fit else model
         if isinstance(result, FitResult):
@@ -386,10 +387,7 @@ def glocal_k_run(data: RatingData, label: dict,
 
     def build() -> nn.Module:
         return GLocalK(GLocalKConfig(*shape, **model))
-
-    def train(model: nn.Module, data: RatingData, seed: int) -> FitResult:
-        return fit_glocal_k(model, data, replace(config, seed=seed))
-    return Run(label, build, fit=train)
+    return Run(label, build, config, fit=fit_glocal_k)
 
 
 # --- The comparison (Table 3 of the deep-AE paper) --------------------------

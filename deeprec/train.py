@@ -22,7 +22,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from deeprec.data.matrix import CSR, RatingData
-from deeprec.evaluate import evaluate_rmse, model_device
+from deeprec.evaluate import (evaluate_rmse, model_device, predict_ratings,
+                              rmse)
 from deeprec.losses import (autorec_loss, l2_penalty, masked_mse,
                              masked_sse, observed)
 from deeprec.utils import get_device, set_seed
@@ -362,16 +363,19 @@ def fit_glocal_k(model: nn.Module, data: RatingData,
 
         model.train()
         optimizer.step(closure)
-        with torch.no_grad():
-            sse = masked_sse(model(r), r, mask).item()
+        with torch.no_grad():  # one pass serves all three RMSEs
+            recon = model(r)
+        sse = masked_sse(recon, r, mask).item()
         row = {"epoch": epoch, "stage": stage,
                "train_rmse": math.sqrt(sse / mask.sum().item()),
                "valid_rmse": float("nan"), "test_rmse": float("nan")}
         diverged = not math.isfinite(row["train_rmse"])
-        if not diverged:
-            row.update({part + "_rmse": evaluate_rmse(
-                model, data, part, clip=config.clip)
-                for part in ("valid", "test")})
+        for part in ("valid", "test") if not diverged else ():
+            held = data.part(part)
+            if len(held):
+                row[part + "_rmse"] = rmse(held.ratings, predict_ratings(
+                    model, data, held, clip=config.clip,
+                    reconstruction=recon))
         row["seconds"] = time.perf_counter() - tick
         rows.append(row)
         if diverged:

@@ -1,4 +1,5 @@
-"""Helpers: seeds, device choice, the quick-mode switch, atomic writes."""
+"""Helpers: seeds, device choice, the quick-mode switch, atomic writes,
+temporary environment variables."""
 
 from __future__ import annotations
 
@@ -69,3 +70,20 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def environment(**values: str) -> Iterator[None]:
+    """Set environment variables for the ``with`` block, then restore each
+    one (unset it again if it was unset): e.g. a chapter executed in quick
+    mode, or with its results in a temporary folder."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old

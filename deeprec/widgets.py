@@ -84,11 +84,7 @@ def study_explorer(history, by: str | Sequence[str],
 
     by = [by] if isinstance(by, str) else list(by)
     state = {"history": history}
-
-    def names(table):
-        return table[by].astype(str).agg(", ".join, axis=1)
-
-    options = list(dict.fromkeys(names(history)))
+    options = list(dict.fromkeys(_run_names(history, by)))
     pick = w.SelectMultiple(options=options, value=tuple(options),
                             rows=min(8, len(options)),
                             description=", ".join(by),
@@ -101,7 +97,7 @@ def study_explorer(history, by: str | Sequence[str],
         with out:
             clear_output(wait=True)
             table = state["history"]
-            chosen = table[names(table).isin(pick.value)]
+            chosen = table[_run_names(table, by).isin(pick.value)]
             if len(chosen):
                 plots.plot_curves(chosen, by, metrics, titles, ylim=ylim)
                 plt.show()
@@ -117,6 +113,11 @@ def study_explorer(history, by: str | Sequence[str],
                                        redraw), out)
         app.train = app.children[1].train
     return app
+
+
+def _run_names(table, by: list[str]):
+    """Each row's run as the explorer lists it: its ``by`` values joined."""
+    return table[by].astype(str).agg(", ".join, axis=1)
 
 
 def _trainer(runs, data, by, state, pick, redraw):
@@ -153,10 +154,10 @@ def _trainer(runs, data, by, state, pick, redraw):
             row = result.summary.iloc[0]
             print(f"done in {row.seconds:.0f} s: best validation RMSE "
                   f"{row.valid_rmse:.4f} (epoch {row.best_epoch})")
-        name = ", ".join(str(hist[b].iloc[0]) for b in by)
+        name = _run_names(hist, by).iloc[0]
         old = state["history"]
-        old = old[old[by].astype(str).agg(", ".join, axis=1) != name]
-        state["history"] = pd.concat([old, hist], ignore_index=True)
+        state["history"] = pd.concat([old[_run_names(old, by) != name],
+                                      hist], ignore_index=True)
         chosen = tuple(pick.value)
         state["mute"] = True  # new options clear the choice: no redraws
         if name not in pick.options:

@@ -100,7 +100,7 @@ def test_user_based_variant_takes_users_as_rows(data):
                                   hidden_dims=(16,), orientation="user")
     model = run.build()
     assert model.conv_kernel.shape[0] == data.num_users
-    result = run.fit(model, data, 0)
+    result = run.fit(model, data, run.config)
     scores = dr.recommend.score_users(result.model, data, batch_size=50)
     test = data.part("test")
     keep = test.known

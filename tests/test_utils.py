@@ -40,3 +40,17 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
         tmp.write_text("whole")
     assert target.read_text() == "whole"
     assert [p.name for p in tmp_path.iterdir()] == ["out.txt"]
+
+
+def test_environment_sets_then_restores(monkeypatch):
+    import os
+
+    from deeprec.utils import environment
+    monkeypatch.setenv("DEEPREC_A", "old")
+    monkeypatch.delenv("DEEPREC_B", raising=False)
+    with pytest.raises(RuntimeError):
+        with environment(DEEPREC_A="new", DEEPREC_B="set"):
+            assert (os.environ["DEEPREC_A"], os.environ["DEEPREC_B"]) == (
+                "new", "set")
+            raise RuntimeError  # restored even on errors
+    assert os.environ["DEEPREC_A"] == "old" and "DEEPREC_B" not in os.environ
