@@ -1,9 +1,9 @@
-"""Models: AutoRec, the deep autoencoder and the baselines."""
+"""Models: AutoRec, the deep autoencoder, GLocal-K, the baselines and k-NN."""
 
 from deeprec.models.activations import ACTIVATIONS, activation  # noqa: F401
 from deeprec.models.autorec import AutoRec, AutoRecConfig  # noqa: F401
 from deeprec.models.blend import (  # noqa: F401
-    Blend, fit_blend, fit_blend_weights,
+    Blend, choose_ridge, fit_blend, fit_blend_weights,
 )
 from deeprec.models.baselines import (  # noqa: F401
     BiasBaseline, BiasedMF, GlobalMean, MFConfig,
@@ -14,3 +14,4 @@ from deeprec.models.deep_ae import (  # noqa: F401
 from deeprec.models.glocal_k import (  # noqa: F401
     GLocalK, GLocalKConfig, KernelLayer, local_kernel,
 )
+from deeprec.models.knn import KNNBaseline, baseline_similarity  # noqa: F401
