@@ -2,7 +2,7 @@ import pytest
 import torch
 
 import deeprec as dr
-from deeprec.models.blend import fit_blend_weights
+from deeprec.models.blend import RIDGES, choose_ridge, fit_blend_weights
 
 FAST = dr.TrainConfig(num_epochs=3, batch_size=64, progress=False,
                       device="cpu")
@@ -44,3 +44,32 @@ def test_blend_needs_validation_ratings():
     data = dr.RatingData(split)
     with pytest.raises(ValueError, match="validation"):
         dr.fit_blend([dr.GlobalMean(data)], data)
+
+
+def test_cross_validation_picks_a_stronger_ridge_for_noise_members():
+    gen = torch.Generator().manual_seed(0)
+    truth = torch.rand(400, generator=gen) * 4 + 1
+    good = truth + 0.3 * torch.randn(400, generator=gen)
+    ridge, scores = choose_ridge(good[:, None], truth)
+    assert set(scores) == set(RIDGES) and scores[ridge] == min(scores.values())
+    # forty members of pure noise: unregularised weights fit the noise
+    noise = torch.randn(400, 40, generator=gen)
+    crowded = torch.cat([good[:, None], noise], dim=1)
+    ridge_crowded, crowded_scores = choose_ridge(crowded, truth)
+    assert ridge_crowded > ridge
+    assert crowded_scores[ridge_crowded] < crowded_scores[min(RIDGES)]
+    with pytest.raises(ValueError, match="too few"):
+        choose_ridge(good[:5, None], truth[:5])
+
+
+def test_fit_blend_records_the_ridge_it_chose(data):
+    members = [dr.BiasBaseline(data), dr.GlobalMean(data)]
+    chosen = dr.fit_blend(members, data)
+    entries = data.part("valid")
+    preds = torch.stack([dr.predict_ratings(m, data, entries, clip=False)
+                         for m in members], dim=1)
+    assert chosen.ridge == choose_ridge(preds, entries.ratings)[0]
+    assert f"ridge: {chosen.ridge:g}" in repr(chosen)
+    fixed = dr.fit_blend(members, data, ridge=0.5)
+    assert fixed.ridge == 0.5 and not torch.equal(fixed.weights,
+                                                  chosen.weights)

@@ -3,7 +3,8 @@
 Item-based and user-based models make different errors (one reads an
 item's column of ratings, the other a user's row), so averaging them
 helps. The weights are fitted on the *validation* ratings by least squares
-with a ridge term, never on the test set.
+with a ridge term, never on the test set; the ridge strength is chosen by
+cross-validation within those same validation ratings.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ class Blend(nn.Module):
 
     def __init__(self, members: Sequence[nn.Module],
                  weights: Sequence[float] | None = None, bias: float = 0.0,
-                 names: Sequence[str] | None = None):
+                 names: Sequence[str] | None = None,
+                 ridge: float | None = None):
         super().__init__()
         if not members:
             raise ValueError("a Blend needs at least one member model")
@@ -42,6 +44,7 @@ class Blend(nn.Module):
         self.register_buffer("bias", torch.tensor(float(bias)))
         self.names = list(names) if names else [type(m).__name__
                                                 for m in members]
+        self.ridge = ridge  # the ridge strength the weights were fitted with
 
     def combine(self, predictions: Sequence[torch.Tensor]) -> torch.Tensor:
         """Weighted sum of the members' predictions (aligned tensors of any
@@ -53,7 +56,8 @@ class Blend(nn.Module):
     def extra_repr(self) -> str:
         return ", ".join(f"{n}: {w:.3f}" for n, w in
                          zip(self.names, self.weights.tolist())) + \
-            f", bias: {self.bias.item():.3f}"
+            f", bias: {self.bias.item():.3f}" + (
+                f", ridge: {self.ridge:g}" if self.ridge is not None else "")
 
 
 def fit_blend_weights(predictions: torch.Tensor, ratings: torch.Tensor,
@@ -75,16 +79,52 @@ def fit_blend_weights(predictions: torch.Tensor, ratings: torch.Tensor,
     return w.tolist(), float(ym - xm @ w)
 
 
+#: Ridge strengths :func:`choose_ridge` tries (times the number of ratings).
+RIDGES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+
+
+def choose_ridge(predictions: torch.Tensor, ratings: torch.Tensor,
+                 ridges: Sequence[float] = RIDGES, folds: int = 10,
+                 seed: int = 0) -> tuple[float, dict[float, float]]:
+    """The ridge strength with the lowest ``folds``-fold cross-validated
+    RMSE of :func:`fit_blend_weights` on these ratings, and that RMSE for
+    every candidate. The more members, the more their weights overfit a
+    few thousand validation ratings, and the stronger the ridge it picks."""
+    n = len(ratings)
+    if n < folds:
+        raise ValueError(f"{n} ratings are too few for {folds}-fold "
+                         f"cross-validation")
+    gen = torch.Generator().manual_seed(seed)
+    fold = torch.randperm(n, generator=gen) % folds
+    x, y = predictions.double(), ratings.double().to(predictions.device)
+    fold = fold.to(x.device)
+    scores = {}
+    for ridge in ridges:
+        sse = 0.0
+        for f in range(folds):
+            held = fold == f
+            w, b = fit_blend_weights(x[~held], y[~held], ridge)
+            pred = x[held] @ torch.tensor(w, dtype=x.dtype,
+                                          device=x.device) + b
+            sse += float((pred - y[held]).square().sum())
+        scores[ridge] = (sse / n) ** 0.5
+    return min(scores, key=scores.get), scores
+
+
 def fit_blend(members: Sequence[nn.Module], data: RatingData,
               names: Sequence[str] | None = None, part: str = "valid",
-              ridge: float = 1e-3) -> Blend:
+              ridge: float | None = None) -> Blend:
     """A :class:`Blend` of trained ``members`` with weights fitted on the
-    ``part`` ratings (validation by default; never fit on the test set)."""
+    ``part`` ratings (validation by default; never fit on the test set),
+    with ``ridge`` or, by default, the one :func:`choose_ridge` picks on
+    those ratings."""
     entries = data.part(part)
     if len(entries) == 0:
         raise ValueError(f"no {part!r} ratings to fit blend weights on; "
                          f"load the split with a validation carve-out")
     preds = torch.stack([predict_ratings(m, data, entries, clip=False)
                          for m in members], dim=1)
+    if ridge is None:
+        ridge, _ = choose_ridge(preds, entries.ratings)
     weights, bias = fit_blend_weights(preds, entries.ratings, ridge)
-    return Blend(members, weights, bias, names)
+    return Blend(members, weights, bias, names, ridge)
