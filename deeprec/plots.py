@@ -158,6 +158,7 @@ def plot_comparison(table: pd.DataFrame, metric: str = "test_rmse",
     mean = table[f"{metric}_mean"]
     err = np.vstack([mean - table[f"{metric}_min"],
                      table[f"{metric}_max"] - mean])
+    err = err.clip(min=0)  # the mean of equal numbers can land an ulp out
     y = np.arange(len(table))
     ax.barh(y, mean, xerr=err, color="tab:blue", alpha=0.75, capsize=3)
     ax.set_yticks(y, [str(i) for i in table.index])

@@ -4,6 +4,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
 
 import deeprec as dr  # noqa: E402
 
@@ -55,4 +56,18 @@ def test_stages_get_a_line_where_the_next_one_begins():
         lines = [l for l in ax.lines if l.get_linestyle() == ":"]
         assert len(lines) == 1 and lines[0].get_xdata()[0] == 3.5
         assert [t.get_text() for t in ax.texts] == ["fine-tune"]
+    plt.close("all")
+
+
+def test_comparison_draws_a_model_equal_on_every_seed():
+    # the mean of seven equal numbers lands an ulp below their minimum
+    summary = pd.DataFrame({"model": ["k"] * 7 + ["a"] * 7,
+                            "valid_rmse": [0.9380770802497864] * 14,
+                            "test_rmse": [0.9380770802497864] * 7
+                            + [0.9, 0.91, 0.92, 0.93, 0.94, 0.95, 0.96]})
+    table = dr.studies.seed_summary(summary)
+    assert (table.test_rmse_mean - table.test_rmse_min).min() < 0
+    ax = dr.plots.plot_comparison(table)
+    assert sorted(p.get_width() for p in ax.patches)[-1] == pytest.approx(
+        0.9380770802497864)
     plt.close("all")
