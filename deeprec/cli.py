@@ -116,6 +116,11 @@ def study(args: argparse.Namespace) -> None:
         result = studies.comparison_study(data, runs, args.out,
                                           seeds=tuple(args.seeds))
         print(studies.seed_summary(result.summary).round(4).to_string())
+        pooled = studies.blend_rows(studies.with_seeds(runs, args.seeds),
+                                    data, args.out, pool_seeds=True)
+        print(f"blend pooled over seeds {args.seeds}: valid "
+              f"{pooled.valid_rmse.iloc[0]:.4f}, test "
+              f"{pooled.test_rmse.iloc[0]:.4f}")
     elif args.name in studies.DEEP_STUDIES:
         config = studies.deep_ae_config(args.epochs, device=args.device)
         runs = studies.DEEP_STUDIES[args.name](data, config)
@@ -253,8 +258,8 @@ def parser() -> argparse.ArgumentParser:
         "comparison"])
     y.add_argument("--epochs", type=int, default=100,
                    help="epochs (comparison: of the deep models)")
-    y.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
-                   help="seeds of the comparison (default 0 1 2)")
+    y.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                   help="seeds of the comparison (default 0 1 2 3 4)")
     y.add_argument("--device", default="auto")
     y.add_argument("--out", default=None, help="results folder (resumes)")
     y.set_defaults(func=study)

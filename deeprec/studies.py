@@ -25,8 +25,8 @@ from torch import nn
 from deeprec.data.matrix import RatingData
 from deeprec.evaluate import evaluate_rmse
 from deeprec.models import (AutoRec, AutoRecConfig, BiasBaseline, BiasedMF,
-                            GLocalK, GLocalKConfig, GlobalMean, MFConfig,
-                            count_parameters)
+                            GLocalK, GLocalKConfig, GlobalMean, KNNBaseline,
+                            MFConfig, count_parameters)
 from deeprec.train import (FitResult, GLocalKTrainConfig, TrainConfig, fit,
                            fit_glocal_k, fit_mf)
 from deeprec.utils import atomic_path, get_device, is_quick, set_seed
@@ -269,6 +269,15 @@ def baseline_runs(data: RatingData, mf_epochs: int = 20) -> list[Run]:
     ]
 
 
+def knn_runs(data: RatingData, k: int = 40, shrinkage: float = 100.0
+             ) -> list[Run]:
+    """Item- and user-based :class:`~deeprec.models.KNNBaseline` as study
+    runs (closed form: every seed gives the same model)."""
+    return [Run({"model": f"{side.capitalize()} kNN"},
+                lambda side=side: KNNBaseline(data, side, k, shrinkage))
+            for side in ("item", "user")]
+
+
 
 # --- The deep autoencoder (Kuchaiev & Ginsburg, 2017) -----------------------
 
@@ -403,13 +412,14 @@ def comparison_runs(data: RatingData, autorec_epochs: int = 200,
     The deep models are the paper's baseline n,512,512,1024,512,512,n (SELU,
     dropout 0.8 on the code) trained user- and item-based with SGD at
     ``deep_lr`` and ``deep_refeed`` dense re-feeds per batch. GLocal-K
-    trains on ``glocal`` (default :func:`glocal_k_config`). ``device`` is
-    where the trained models learn.
+    trains on ``glocal`` (default :func:`glocal_k_config`). The item- and
+    user-based k-NN models are fitted in closed form. ``device`` is where
+    the trained models learn.
     """
     ar = replace(autorec_config(autorec_epochs), device=device)
     deep = deep_ae_config(deep_epochs, lr=deep_lr, refeed=deep_refeed,
                           device=device)
-    runs = baseline_runs(data, mf_epochs)
+    runs = baseline_runs(data, mf_epochs) + knn_runs(data)
     runs += [Run({"model": "I-AutoRec"}, autorec_builder(data, "item"), ar),
              Run({"model": "U-AutoRec"}, autorec_builder(data, "user"), ar)]
     runs += [Run({"model": f"Deep AE ({o})"}, deep_ae_builder(
@@ -421,17 +431,21 @@ def comparison_runs(data: RatingData, autorec_epochs: int = 200,
 
 
 #: The members of the comparison's blend (model names of comparison_runs).
-BLEND_MEMBERS = ("BiasedMF", "I-AutoRec", "U-AutoRec", "Deep AE (user)",
-                 "Deep AE (item)", "GLocal-K")
+BLEND_MEMBERS = ("BiasedMF", "Item kNN", "User kNN", "I-AutoRec",
+                 "U-AutoRec", "Deep AE (user)", "Deep AE (item)", "GLocal-K")
 
 
 def blend_rows(runs: list[Run], data: RatingData, path: str | Path,
                members=BLEND_MEMBERS, name: str = "Blend",
-               pool_seeds: bool = False) -> pd.DataFrame:
+               pool_seeds: bool = False,
+               ridge: float | None = None) -> pd.DataFrame:
     """For each seed of ``runs``: a validation-fitted :class:`Blend` of the
     saved trained ``members`` of that seed; one summary row each, with the
     fitted weights (``w_<member>`` columns). ``pool_seeds`` fits one blend
-    of the members of every seed instead (seed ``"all"``)."""
+    of the members of every seed instead (seed ``"all"``); a closed-form
+    member (a run without a trainer, the same for every seed) joins it
+    once. ``ridge``: as in :func:`~deeprec.models.fit_blend` (default:
+    chosen by cross-validation on the validation ratings)."""
     from deeprec.models import fit_blend
     seeds = sorted({r.label.get("seed", 0) for r in runs})
     groups = [("all", seeds)] if pool_seeds else [(s, [s]) for s in seeds]
@@ -439,16 +453,20 @@ def blend_rows(runs: list[Run], data: RatingData, path: str | Path,
     for tag, group in groups:
         chosen = [r for r in runs if r.label.get("seed", 0) in group
                   and r.label["model"] in members]
+        if pool_seeds:  # closed-form members: the first seed's copy only
+            chosen = [r for r in chosen if r.config or r.fit
+                      or r.label.get("seed", 0) == group[0]]
         names = [r.label["model"] + (f" #{r.label.get('seed', 0)}"
                                      if pool_seeds else "") for r in chosen]
         blend = fit_blend([load_trained(r, path) for r in chosen], data,
-                          names)
+                          names, ridge=ridge)
         row = {"model": name, "seed": tag, "dataset": data.name,
                "parameters": sum(count_parameters(m)
                                  for m in blend.members),
                "valid_rmse": evaluate_rmse(blend, data, "valid"),
                "test_rmse": evaluate_rmse(blend, data, "test"),
-               "diverged": False, "bias": blend.bias.item()}
+               "diverged": False, "bias": blend.bias.item(),
+               "ridge": blend.ridge}
         row.update({f"w_{n}": w for n, w in zip(names,
                                                 blend.weights.tolist())})
         rows.append(row)

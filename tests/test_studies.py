@@ -132,7 +132,7 @@ def test_comparison_saves_models_and_blends_on_validation(data, tmp_path):
         assert blend.valid_rmse <= members.valid_rmse.min() + 1e-6
         assert {f"w_{m}" for m in dr.studies.BLEND_MEMBERS} <= set(part)
     table = dr.studies.seed_summary(s)
-    assert table.seeds.tolist() == [2] * 9
+    assert table.seeds.tolist() == [2] * 11
     saved = dr.StudyResult.load(tmp_path).summary
     assert (saved.model == "Blend").sum() == 2
     again = dr.studies.comparison_study(data, runs, tmp_path, seeds=(0, 1),
@@ -141,7 +141,10 @@ def test_comparison_saves_models_and_blends_on_validation(data, tmp_path):
     pooled = dr.studies.blend_rows(dr.studies.with_seeds(runs, (0, 1)), data,
                                    tmp_path, pool_seeds=True)
     assert pooled.seed.tolist() == ["all"]
-    assert len(pooled.filter(like="w_").columns) == 2 * 6
+    # the six trained members once per seed, the two k-NN models once
+    weights = pooled.filter(like="w_").columns
+    assert len(weights) == 2 * 6 + 2
+    assert {"w_Item kNN #0", "w_User kNN #0"} <= set(weights)
     assert pooled.valid_rmse.iloc[0] <= s.query(
         "model == 'Blend'").valid_rmse.min() + 1e-6
 
