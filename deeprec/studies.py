@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -24,6 +25,7 @@ from torch import nn
 
 from deeprec.data.matrix import RatingData
 from deeprec.evaluate import evaluate_rmse
+from deeprec.models import knn
 from deeprec.models import (AutoRec, AutoRecConfig, BiasBaseline, BiasedMF,
                             GLocalK, GLocalKConfig, GlobalMean, KNNBaseline,
                             MFConfig, count_parameters)
@@ -272,10 +274,20 @@ def baseline_runs(data: RatingData, mf_epochs: int = 20) -> list[Run]:
 def knn_runs(data: RatingData, k: int = 40, shrinkage: float = 100.0
              ) -> list[Run]:
     """Item- and user-based :class:`~deeprec.models.KNNBaseline` as study
-    runs (closed form: every seed gives the same model)."""
-    return [Run({"model": f"{side.capitalize()} kNN"},
-                lambda side=side: KNNBaseline(data, side, k, shrinkage))
-            for side in ("item", "user")]
+    runs (closed form: every seed gives the same model). A side whose
+    dense matrices would not fit (:func:`~deeprec.models.knn.size_problem`:
+    ML-10M and larger) is left out with a warning that says why."""
+    runs = []
+    for side in ("item", "user"):
+        problem = knn.size_problem(data, side)
+        if problem:
+            warnings.warn(f"{side.capitalize()} kNN left out: {problem}",
+                          stacklevel=2)
+            continue
+        runs.append(Run({"model": f"{side.capitalize()} kNN"},
+                        lambda side=side: KNNBaseline(data, side, k,
+                                                      shrinkage)))
+    return runs
 
 
 
@@ -401,6 +413,12 @@ def glocal_k_run(data: RatingData, label: dict,
 
 # --- The comparison (Table 3 of the deep-AE paper) --------------------------
 
+#: Largest users x items matrix on which the comparison trains GLocal-K: it
+#: holds several dense copies of the whole matrix at once (ML-1M's 22
+#: million entries fit; ML-10M's 746 million and Netflix's 8.5 billion do
+#: not). The GLocal-K paper itself stops at ML-1M and Douban.
+GLOCAL_K_MAX_ENTRIES = 50_000_000
+
 def comparison_runs(data: RatingData, autorec_epochs: int = 200,
                     deep_epochs: int = 600, mf_epochs: int = 20,
                     deep_lr: float = 0.005, deep_refeed: int = 1,
@@ -413,8 +431,10 @@ def comparison_runs(data: RatingData, autorec_epochs: int = 200,
     dropout 0.8 on the code) trained user- and item-based with SGD at
     ``deep_lr`` and ``deep_refeed`` dense re-feeds per batch. GLocal-K
     trains on ``glocal`` (default :func:`glocal_k_config`). The item- and
-    user-based k-NN models are fitted in closed form. ``device`` is where
-    the trained models learn.
+    user-based k-NN models are fitted in closed form. Models whose dense
+    matrices would not fit at this scale are left out with a warning
+    (:data:`GLOCAL_K_MAX_ENTRIES`, ``knn.MAX_NEIGHBOURS``); the blend uses the
+    members that remain. ``device`` is where the trained models learn.
     """
     ar = replace(autorec_config(autorec_epochs), device=device)
     deep = deep_ae_config(deep_epochs, lr=deep_lr, refeed=deep_refeed,
@@ -425,8 +445,15 @@ def comparison_runs(data: RatingData, autorec_epochs: int = 200,
     runs += [Run({"model": f"Deep AE ({o})"}, deep_ae_builder(
         data, o, hidden_dims=deep_hidden, dropout=0.8), deep)
         for o in ("user", "item")]
-    runs.append(glocal_k_run(data, {"model": "GLocal-K"}, replace(
-        glocal or glocal_k_config(), device=device)))
+    entries = data.num_users * data.num_items
+    if entries <= GLOCAL_K_MAX_ENTRIES:
+        runs.append(glocal_k_run(data, {"model": "GLocal-K"}, replace(
+            glocal or glocal_k_config(), device=device)))
+    else:
+        warnings.warn(f"GLocal-K left out: its {data.num_users:,} x "
+                      f"{data.num_items:,} dense matrix exceeds "
+                      f"GLOCAL_K_MAX_ENTRIES = {GLOCAL_K_MAX_ENTRIES:,}",
+                      stacklevel=2)
     return runs
 
 

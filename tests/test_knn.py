@@ -81,5 +81,11 @@ def test_bad_settings_are_named(data, monkeypatch):
     with pytest.raises(ValueError, match="positive"):
         KNNBaseline(data, "item", k=0)
     monkeypatch.setattr(dr.models.knn, "MAX_NEIGHBOURS", 10)
-    with pytest.raises(ValueError, match="use neighbours='user'"):
+    with pytest.raises(ValueError, match=f"{data.num_items:,} items are too "
+                       "many .* MAX_NEIGHBOURS = 10"):
         KNNBaseline(data, "item")
+    monkeypatch.setattr(dr.models.knn, "MAX_NEIGHBOURS", 10**6)
+    monkeypatch.setattr(dr.models.knn, "MAX_ENTRIES", 1000)
+    with pytest.raises(ValueError, match=f"{data.num_users:,} users x "
+                       f"{data.num_items:,} items .* MAX_ENTRIES = 1,000"):
+        KNNBaseline(data, "user")

@@ -163,3 +163,21 @@ def test_resumed_tables_come_back_in_run_order(data, tmp_path):
     for table in (result, saved):
         assert table.summary.hidden_dim.tolist() == [4, 8]
         assert table.history.hidden_dim.tolist() == [4, 4, 8, 8]
+
+
+def test_comparison_leaves_out_what_does_not_fit(data, monkeypatch):
+    """At paper scale (users of ML-10M/Netflix) the dense models that cannot
+    fit are left out with a warning that names them, not a crash."""
+    every = [r.label["model"] for r in dr.studies.comparison_runs(data)]
+    assert {"Item kNN", "User kNN", "GLocal-K"} <= set(every)
+    assert data.num_users < data.num_items  # the item side is the larger
+    monkeypatch.setattr(dr.models.knn, "MAX_NEIGHBOURS", data.num_items - 1)
+    monkeypatch.setattr(dr.studies, "GLOCAL_K_MAX_ENTRIES",
+                        data.num_users * data.num_items - 1)
+    with pytest.warns(UserWarning) as caught:
+        runs = dr.studies.comparison_runs(data)
+    said = " ".join(str(w.message) for w in caught)
+    assert f"Item kNN left out: {data.num_items:,} items" in said
+    assert "GLocal-K left out" in said
+    names = [r.label["model"] for r in runs]
+    assert names == [m for m in every if m not in ("Item kNN", "GLocal-K")]

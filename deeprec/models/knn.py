@@ -21,6 +21,25 @@ from deeprec.models.baselines import BiasBaseline
 #: Largest number of users (user-based) or items (item-based) for which the
 #: dense similarity matrix is built (20,000^2 floats are 1.6 GB).
 MAX_NEIGHBOURS = 20_000
+#: Largest users x items for the dense residual matrix (ML-1M's 22 million
+#: entries fit; ML-10M's 746 million, 3 GB a copy, do not).
+MAX_ENTRIES = 200_000_000
+
+
+def size_problem(data: RatingData, neighbours: str) -> str | None:
+    """Why a dense :class:`KNNBaseline` does not fit ``data`` (None: it
+    does)."""
+    count = {"item": data.num_items, "user": data.num_users}[neighbours]
+    if count > MAX_NEIGHBOURS:
+        return (f"{count:,} {neighbours}s are too many for a dense "
+                f"{neighbours} x {neighbours} similarity matrix (at most "
+                f"MAX_NEIGHBOURS = {MAX_NEIGHBOURS:,})")
+    entries = data.num_users * data.num_items
+    if entries > MAX_ENTRIES:
+        return (f"{data.num_users:,} users x {data.num_items:,} items are "
+                f"too many for a dense residual matrix (at most "
+                f"MAX_ENTRIES = {MAX_ENTRIES:,})")
+    return None
 
 
 def baseline_similarity(residuals: torch.Tensor, observed: torch.Tensor,
@@ -62,13 +81,10 @@ class KNNBaseline(nn.Module):
         if k < 1:
             raise ValueError(f"k must be a positive number of neighbours, "
                              f"got {k}")
+        problem = size_problem(data, neighbours)
+        if problem:
+            raise ValueError(f"KNNBaseline: {problem}")
         sizes = {"item": data.num_items, "user": data.num_users}
-        if sizes[neighbours] > MAX_NEIGHBOURS:
-            raise ValueError(
-                f"{sizes[neighbours]:,} {neighbours}s are too many for a "
-                f"dense {neighbours} x {neighbours} similarity matrix "
-                f"(at most {MAX_NEIGHBOURS:,}); use neighbours="
-                f"{'user' if neighbours == 'item' else 'item'!r}")
         self.neighbours, self.k, self.batch_size = neighbours, k, batch_size
         self.baseline = BiasBaseline(data)
         e = data.train_entries
