@@ -433,8 +433,8 @@ def comparison_runs(data: RatingData, autorec_epochs: int = 200,
     trains on ``glocal`` (default :func:`glocal_k_config`). The item- and
     user-based k-NN models are fitted in closed form. Models whose dense
     matrices would not fit at this scale are left out with a warning
-    (:data:`GLOCAL_K_MAX_ENTRIES`, ``knn.MAX_NEIGHBOURS``); the blend uses the
-    members that remain. ``device`` is where the trained models learn.
+    (:data:`GLOCAL_K_MAX_ENTRIES`, :func:`knn.size_problem`); the blend
+    uses the members that remain. ``device`` is where the trained models learn.
     """
     ar = replace(autorec_config(autorec_epochs), device=device)
     deep = deep_ae_config(deep_epochs, lr=deep_lr, refeed=deep_refeed,

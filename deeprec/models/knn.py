@@ -120,7 +120,9 @@ class KNNBaseline(nn.Module):
             total = weight.sum(1)
             out.append(torch.where(total > 0, (weight * values).sum(1)
                                    / total.clamp(min=1e-12), 0.0))
-        return torch.cat(out) if out else entity.new_zeros(0, dtype=torch.float)
+        if not out:
+            return entity.new_zeros(0, dtype=torch.float)
+        return torch.cat(out)
 
     def forward(self, users: torch.Tensor, items: torch.Tensor
                 ) -> torch.Tensor:
