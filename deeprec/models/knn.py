@@ -21,9 +21,10 @@ from deeprec.models.baselines import BiasBaseline
 #: Largest number of users (user-based) or items (item-based) for which the
 #: dense similarity matrix is built (20,000^2 floats are 1.6 GB).
 MAX_NEIGHBOURS = 20_000
-#: Largest users x items for the dense residual matrix (ML-1M's 22 million
-#: entries fit; ML-10M's 746 million, 3 GB a copy, do not).
-MAX_ENTRIES = 200_000_000
+#: Largest users x items for the dense residual matrix. At ML-1M's size
+#: (22 million entries) building and predicting peaks at 1.6 GB of memory;
+#: ML-10M's 746 million entries (3 GB a copy) do not fit.
+MAX_ENTRIES = 100_000_000
 
 
 def size_problem(data: RatingData, neighbours: str) -> str | None:
