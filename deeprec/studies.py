@@ -290,7 +290,6 @@ def knn_runs(data: RatingData, k: int = 40, shrinkage: float = 100.0
     return runs
 
 
-
 # --- The deep autoencoder (Kuchaiev & Ginsburg, 2017) -----------------------
 
 def deep_ae_config(num_epochs: int = 100, quick: bool | None = None,
@@ -419,6 +418,7 @@ def glocal_k_run(data: RatingData, label: dict,
 #: ML-10M's 746 million and Netflix's 8.5 billion do not). The GLocal-K
 #: paper itself stops at ML-1M and Douban.
 GLOCAL_K_MAX_ENTRIES = 50_000_000
+
 
 def comparison_runs(data: RatingData, autorec_epochs: int = 200,
                     deep_epochs: int = 600, mf_epochs: int = 20,
