@@ -1,3 +1,5 @@
+import sys
+
 from deeprec.cli import main
 
-main()
+sys.exit(main())

@@ -1,11 +1,12 @@
 """Training-speed benchmark: ``python -m deeprec bench [--quick]``.
 
-Reports epoch time, ratings/s and achieved FLOP/s for
+Reports epoch time, ratings/s and achieved FLOP/s for two recipes
+(:mod:`deeprec.studies.recipes`):
 
-* I-AutoRec (k = 500) on ML-100K-sized synthetic data (fold u1), and
-* the deep model n,512,512,1024,512,512,n (user-based, dropout 0.8 on the
-  code, one dense re-feed) on ML-1M-sized synthetic data (6,040 x 3,706,
-  1M ratings),
+* I-AutoRec on ML-100K-sized synthetic data (fold u1), and
+* the deep-AE paper's baseline (user-based, dropout 0.8 on the code) with
+  one dense re-feed on ML-1M-sized synthetic data (6,040 x 3,706, 1M
+  ratings),
 
 each next to naive data pipelines as tutorials commonly write them (a torch
 ``Dataset`` that builds each row from a long-format pandas frame, or from a
@@ -19,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -29,6 +30,7 @@ from torch import nn
 
 import deeprec as dr
 from deeprec.constants import ITEM, RATING, USER
+from deeprec.studies import recipes
 from deeprec.train import make_optimizer, row_source, run_epoch, train_step
 
 
@@ -136,38 +138,36 @@ def time_naive_epoch(case: Case, dataset: torch.utils.data.Dataset,
     return seconds * len(loader) / batches
 
 
-def autorec_case(quick: bool) -> tuple[Case, pd.DataFrame]:
-    name = "synthetic" if quick else "synthetic-100k"
-    split = dr.load_split(name, "u1")
-    data = dr.RatingData(split)
-    k = 500
-
-    def build():
+def _build(config, data: dr.RatingData) -> Callable[[], nn.Module]:
+    def build() -> nn.Module:
         torch.manual_seed(0)
-        return dr.AutoRec(dr.AutoRecConfig(data.num_users, k))
+        return dr.build_model(config, data)
+    return build
 
-    cfg = dr.TrainConfig(optimizer="adam", loss="sse", l2=100.0)
-    return (Case("I-AutoRec k=500, ML-100K size", data, build, cfg,
+
+def autorec_case(scale: dr.Scale) -> tuple[Case, pd.DataFrame]:
+    """I-AutoRec's recipe on ML-100K-sized synthetic data (fold u1)."""
+    split = dr.load_split(scale.dataset("synthetic-100k"), "u1")
+    data = dr.RatingData(split)
+    model, k = recipes.I_AUTOREC, recipes.I_AUTOREC.hidden_dim
+    return (Case(f"I-AutoRec k={k}, ML-100K size", data,
+                 _build(model, data), recipes.AUTOREC_TRAIN,
                  step_flops([data.num_users, k, data.num_users], 1)),
             split.train)
 
 
-def deep_case(quick: bool) -> tuple[Case, pd.DataFrame]:
-    name = "synthetic" if quick else "synthetic-1m"
-    ratings, _ = dr.load_ratings(name)
+def deep_case(scale: dr.Scale) -> tuple[Case, pd.DataFrame]:
+    """The deep-AE paper's baseline with one dense re-feed, user-based,
+    on ML-1M-sized synthetic data."""
+    ratings, _ = dr.load_ratings(scale.dataset("synthetic-1m"))
     data = dr.RatingData(dr.Split(ratings, ratings.iloc[:0],
                                   ratings.iloc[:0]))
-    dims = [512, 512, 1024]
-
-    def build():
-        torch.manual_seed(0)
-        return dr.DeepAutoEncoder(dr.DeepAEConfig(
-            data.num_items, tuple(dims), "selu", dropout=0.8))
-
-    cfg = dr.TrainConfig(optimizer="sgd", lr=0.001, momentum=0.9, refeed=1)
-    n = data.num_items
-    return (Case("Deep AE n,512,512,1024,512,512,n + re-feeding, ML-1M size",
-                 data, build, cfg,
+    model = recipes.DEEP_AE_BASELINE
+    dims, n = list(model.hidden_dims), data.num_items
+    shape = ",".join(map(str, [*dims, *dims[-2::-1]]))
+    return (Case(f"Deep AE n,{shape},n + re-feeding, ML-1M size", data,
+                 _build(model, data),
+                 replace(recipes.DEEP_AE_TRAIN, refeed=1),
                  step_flops([n, *dims, *dims[-2::-1], n], 2)), ratings)
 
 
@@ -213,16 +213,19 @@ def bench_case(case: Case, train: pd.DataFrame, batch_sizes: list[int],
     return rows
 
 
-def run(quick: bool = False) -> pd.DataFrame:
-    """Run every case; return the tidy results table."""
+def run(scale: dr.Scale | None = None) -> pd.DataFrame:
+    """Run every case (tiny ones in quick mode); return the tidy results
+    table."""
+    scale = scale or dr.current_scale()
+    quick = scale.quick
     torch.set_num_threads(torch.get_num_threads())
     gemm = gemm_gflops(1024 if quick else 2048)
     tables = []
     repeats = 1 if quick else 3
-    case, train = autorec_case(quick)
+    case, train = autorec_case(scale)
     tables += bench_case(case, train, [64, 128, 256, 512, 1024], 128, gemm,
                          naive_batches=3 if quick else 100, repeats=repeats)
-    case, train = deep_case(quick)
+    case, train = deep_case(scale)
     tables += bench_case(case, train, [128, 256, 512, 1024, 2048], 128,
                          gemm, naive_batches=2 if quick else 10,
                          repeats=repeats)
@@ -263,8 +266,9 @@ def report(table: pd.DataFrame) -> str:
 
 
 def main(args: argparse.Namespace | None = None) -> pd.DataFrame:
-    quick = bool(args and (args.bench_quick or dr.is_quick()))
-    table = run(quick)
+    """Run the benchmark (tiny in quick mode), print the report and write
+    it as JSON to ``args.out`` if given."""
+    table = run()
     print(report(table))
     if args is not None and args.out:
         from deeprec.utils import atomic_path

@@ -133,7 +133,7 @@ def _trainer(runs, data, by, state, pick, redraw):
                                                       for r in runs)),
                            description=k, layout=w.Layout(width="220px"))
              for k in keys}
-    epochs = {getattr(r.config, "num_epochs", None) for r in runs} - {None}
+    epochs = {getattr(r.train, "num_epochs", None) for r in runs} - {None}
     button = w.Button(description="Train this configuration",
                       layout=w.Layout(width="240px"))
     status = w.Output()

@@ -23,7 +23,8 @@ def test_blend_weights_refuse_mismatched_shapes():
 
 
 def test_blend_predicts_the_weighted_members_and_beats_the_worse(data):
-    item = dr.studies.autorec_builder(data, "item", hidden_dim=8)()
+    item = dr.build_model(dr.replace(dr.recipes.I_AUTOREC, hidden_dim=8),
+                          data)
     item = dr.fit(item, data, FAST).model
     biases = dr.BiasBaseline(data)
     blend = dr.fit_blend([item, biases], data, names=["I-AutoRec", "biases"])

@@ -1,8 +1,11 @@
+import dataclasses
 import json
 
 import pytest
 
-from deeprec.cli import main
+from deeprec import options
+from deeprec.cli import main, parser
+from deeprec.studies import recipes
 
 
 @pytest.fixture(autouse=True)
@@ -11,71 +14,220 @@ def _quick(monkeypatch):
     monkeypatch.setenv("DEEPREC_QUICK", "1")
 
 
+def run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def error_line(err: str) -> str:
+    """The one error line of stderr (progress and data lines aside)."""
+    lines = [line for line in err.splitlines() if line.startswith("error")]
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
 @pytest.mark.parametrize("model", ["i-autorec", "deep-ae", "biases"])
-def test_train_prints_rmse(model, capsys, tmp_path):
-    main(["--quick", "train", "--model", model, "--no-progress",
-          "--valid-fraction", "0.1", "--save", str(tmp_path / "m.pt")
-          if model != "biases" else ""])
-    out = capsys.readouterr().out.strip().splitlines()
-    row = json.loads(out[-2])
-    assert row["dataset"] == "synthetic" and row["model"] == model
-    assert out[-1].startswith("test RMSE: ")
-    assert 0.3 < row["test_rmse"] < 2.0
-    if model != "biases":
-        assert (tmp_path / "m.pt").is_file()
+def test_train_prints_rmse_and_saves(model, capsys, tmp_path):
+    save = ["--save", str(tmp_path / "m.pt")] if model != "biases" else []
+    code, out, _ = run(["train", "--model", model, "--no-progress",
+                        "--valid-fraction", "0.1", "--epochs", "2", *save],
+                       capsys)
+    assert code == 0
+    row = json.loads(out.splitlines()[0])
+    assert row["dataset"] == "synthetic/u1"
+    assert row["model"] == recipes.RECIPES[model].label["model"]
+    reference = {"i-autorec": None, "deep-ae": None, "biases": 0.7}
+    if reference[model]:  # the biases fit the synthetic ratings well
+        assert row["test_rmse"] < reference[model]
+    assert f"test RMSE: {row['test_rmse']:.4f}" in out
+    assert (tmp_path / "m.pt").is_file() is (model != "biases")
+
+
+def test_global_options_work_after_the_subcommand(capsys, monkeypatch):
+    monkeypatch.delenv("DEEPREC_QUICK")
+    code, out, _ = run(["train", "--model", "biased-mf", "--quick",
+                        "--epochs", "1", "--no-progress"], capsys)
+    assert code == 0 and "synthetic/u1" in out
+
+
+def test_save_into_a_folder_names_the_file(capsys, tmp_path):
+    code, out, _ = run(["train", "--epochs", "1", "--no-progress", "--save",
+                        str(tmp_path)], capsys)
+    assert code == 0
+    assert [p.name for p in tmp_path.iterdir()] == [
+        "i-autorec-synthetic-u1.pt"]
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["--epochs", "0"], "--num-epochs 0: must be an integer >= 1"),
+    (["--epochs", "-5"], "--num-epochs -5: must be an integer >= 1"),
+    (["--hidden", "0"], "--hidden-dim 0: must be an integer >= 1"),
+    (["--model", "deep-ae", "--layers", "0"],
+     "--hidden-dims (0,): must be one or more integers >= 1"),
+    (["--model", "deep-ae", "--layers", "512,,1024"],
+     "--hidden-dims 512,,1024: must be comma-separated numbers"),
+    (["--lr", "nan", "--optimizer", "sgd"],
+     "--lr nan: must be a finite number > 0"),
+    (["--batch-size", "0"], "--batch-size 0: must be an integer >= 1"),
+    (["--valid-fraction", "-0.1"],
+     "--valid-fraction -0.1: must be a number in [0, 1)"),
+    (["--valid-fraction", "1"],
+     "--valid-fraction 1.0: must be a number in [0, 1)"),
+    (["--dropout", "1.5"], "--dropout 1.5: must be a number in [0, 1)"),
+    (["--optimizer", "adagrad"], "--optimizer adagrad: must be one of sgd"),
+    (["--model", "deep-ae", "--hidden", "5"],
+     "--hidden-dim does not apply to --model deep-ae"),
+    (["--set", "nothing=1"], "--set nothing=1: must be FIELD=VALUE"),
+    (["--model", "rbm"], "argument --model: invalid choice: 'rbm'"),
+    (["--seed", "-1"], "--seed -1: must be an integer >= 0"),
+    (["--save", "/no/such/folder/m.pt"],
+     "--save /no/such/folder/m.pt: folder /no/such/folder does not exist"),
+    (["--model", "biases", "--save", "m.pt"],
+     "--save: biases is fitted in closed form"),
+])
+def test_bad_values_get_one_line_and_exit_2(argv, expected, capsys):
+    code, out, err = run(["train", "--no-progress", *argv], capsys)
+    assert code == 2
+    assert expected in error_line(err)
+
+
+def test_set_sets_any_field(capsys):
+    code, out, _ = run(["train", "--show-config", "--set", "lr=0.05",
+                        "--set", "refeed=1"], capsys)
+    assert code == 0
+    train = json.loads(out)["train"]
+    assert (train["lr"], train["refeed"]) == (0.05, 1)
+
+
+def test_library_errors_get_one_line_and_exit_1(capsys, monkeypatch):
+    code, _, err = run(["train", "--no-progress", "--epochs", "1",
+                        "--device", "cuda:7"], capsys)
+    if code == 0:
+        pytest.skip("this machine has 8 GPUs")
+    assert code == 1 and "--debug" in error_line(err)
+    import deeprec as dr
+
+    def missing(*args, **kw):
+        raise dr.data.DatasetNotFoundError("ml-100k is not cached.\n"
+                                           "  Download it from ...")
+    monkeypatch.setattr(dr, "load_split", missing)
+    code, _, err = run(["stats"], capsys)
+    assert code == 1
+    assert "ml-100k is not cached. Download it from ..." in error_line(err)
+
+
+def test_debug_shows_the_traceback(capsys):
+    code, _, err = run(["--debug", "train", "--epochs", "0"], capsys)
+    assert code == 2 and "Traceback" in err
+
+
+def test_a_diverged_run_says_so_and_saves_nothing(capsys, tmp_path):
+    code, out, err = run(["train", "--model", "deep-ae", "--optimizer",
+                          "sgd", "--lr", "1e30", "--epochs", "2",
+                          "--no-progress", "--save", str(tmp_path / "m.pt")],
+                         capsys)
+    assert code == 3
+    assert "diverged" in error_line(err) and "nothing saved" in err
+    assert not (tmp_path / "m.pt").exists()
+
+
+def test_cli_defaults_are_the_recipes():
+    """No default is written twice: with no options, the command line
+    trains exactly the recipe (and the data defaults are DataConfig's)."""
+    args = parser().parse_args(["train"])
+    assert options.overrides(args) == {}
+    assert args.model == "i-autorec"
+    for name, run_ in recipes.RECIPES.items():
+        used = set()
+        assert options.apply(run_.train, {}, used) == run_.train
+    for field in dataclasses.fields(options.DataConfig):
+        action = next(a for a in parser()._subparsers._group_actions[0]
+                      .choices["train"]._actions
+                      if a.dest in (f"field_{field.name}", field.name))
+        assert action.default in (None, field.default)
+
+
+def test_every_config_field_has_an_option_with_its_doc():
+    help_text = parser()._subparsers._group_actions[0].choices[
+        "train"].format_help()
+    for name in ("num_epochs", "hidden_dims", "pretrain_epochs", "lambda_2",
+                 "valid_fraction", "neighbours", "refeed"):
+        assert options.option(name) in help_text
+    assert "dense re-feeding steps per batch" in help_text
 
 
 def test_stats_prints_table1(capsys):
-    main(["--quick", "stats", "--split", "u1"])
-    out = capsys.readouterr().out
+    code, out, _ = run(["stats", "--split", "u1"], capsys)
+    assert code == 0
     assert "synthetic/u1" in out and "ratings" in out and "train" in out
 
 
-def test_unknown_model_is_refused():
-    with pytest.raises(SystemExit):
-        main(["train", "--model", "rbm"])
+def test_study_reruns_when_the_definition_changes(capsys, tmp_path):
+    """The issue's command pair: the second command must retrain and print
+    the u2 numbers, not the saved u1 ones."""
+    out_dir = str(tmp_path / "hid")
+    code, first, _ = run(["study", "autorec-hidden", "--split", "u1",
+                          "--epochs", "1", "--out", out_dir,
+                          "--no-progress"], capsys)
+    assert code == 0 and "10 runs trained here" in first
+    code, second, _ = run(["study", "autorec-hidden", "--split", "u2",
+                           "--epochs", "2", "--out", out_dir,
+                           "--no-progress"], capsys)
+    assert code == 0 and "10 runs trained here" in second
+    assert "synthetic/u2" in second and "synthetic/u1" not in second
+    code, third, _ = run(["study", "autorec-hidden", "--split", "u2",
+                          "--epochs", "2", "--out", out_dir,
+                          "--no-progress"], capsys)
+    assert "0 runs trained here" in third and "10 read from saved" in third
 
 
 @pytest.mark.parametrize("name", ["refeeding", "autorec-orientation"])
 def test_study_runs_and_saves(name, capsys, tmp_path):
-    main(["--quick", "study", name, "--valid-fraction", "0.1", "--out",
-          str(tmp_path / name), "--device", "cpu"])
-    out = capsys.readouterr().out
-    assert "test_rmse" in out
+    code, out, _ = run(["study", name, "--valid-fraction", "0.1", "--out",
+                        str(tmp_path / name), "--device", "cpu",
+                        "--no-progress"], capsys)
+    assert code == 0 and "test_rmse" in out
     assert (tmp_path / name / "summary.csv").is_file()
 
 
 def test_comparison_study_saves_models_and_blends(capsys, tmp_path):
-    main(["--quick", "study", "comparison", "--seeds", "0", "1", "--out",
-          str(tmp_path), "--device", "cpu"])
-    out = capsys.readouterr().out
+    code, out, _ = run(["study", "comparison", "--seeds", "0", "1", "--out",
+                        str(tmp_path), "--device", "cpu", "--no-progress",
+                        "--epochs", "1", "--pretrain-epochs", "1",
+                        "--finetune-epochs", "1"], capsys)
+    assert code == 0
     assert "Blend" in out and "test_rmse_mean" in out
     assert "blend pooled over seeds [0, 1]: valid" in out
-    assert len(list((tmp_path / "models").glob("*.pt"))) == 10 * 2
+    trained = 6  # the closed-form baselines and kNN are rebuilt, not saved
+    assert len(list((tmp_path / "models").glob("*.pt"))) == trained * 2
 
 
-def test_comparison_study_needs_a_results_folder():
-    with pytest.raises(SystemExit, match="--out"):
-        main(["--quick", "study", "comparison"])
+def test_comparison_study_needs_a_results_folder(capsys):
+    code, _, err = run(["study", "comparison"], capsys)
+    assert code == 2 and "--out" in error_line(err)
 
 
-def test_book_time_runs_a_chapter_at_a_fraction(capsys, tmp_path):
+def test_book_time_runs_a_chapter_at_a_fraction(capsys, tmp_path,
+                                                monkeypatch):
     import os
 
     import nbformat
+    monkeypatch.delenv("DEEPREC_QUICK")
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(
         "import deeprec as dr\nP = dr.chapter_params()\n"
-        "assert P.fraction == 0.5 and P.epochs(10) == 5, P")]
+        "assert P.scale.fraction == 0.5 and P.epochs(10) == 5, P")]
     path = tmp_path / "01_tiny.ipynb"
     nbformat.write(nb, str(path))
     before = dict(os.environ)
-    main(["book", "time", "--fraction", "0.5", str(path)])
-    out = capsys.readouterr().out
+    code, out, _ = run(["book", "time", "--fraction", "0.5", str(path)],
+                       capsys)
+    assert code == 0
     assert "01_tiny.ipynb: " in out and " min at fraction 0.5" in out
     assert dict(os.environ) == before  # nothing leaks into the caller
 
 
-def test_unknown_arguments_are_refused():
-    with pytest.raises(SystemExit):
-        main(["stats", "--no-such-option"])
+def test_unknown_arguments_are_refused(capsys):
+    code, _, err = run(["stats", "--no-such-option"], capsys)
+    assert code == 2 and "unrecognized arguments" in error_line(err)

@@ -1,7 +1,12 @@
 import hashlib
 import http.server
+import os
+import subprocess
+import sys
 import threading
+import time
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -204,6 +209,83 @@ def test_offline_error_names_url_and_folder(tmp_path, monkeypatch):
     message = str(err.value)
     assert "http://127.0.0.1:9/ml-1m.zip" in message
     assert str(tmp_path / "c" / "ml-1m") in message
+
+
+def _dead_pid():
+    """The PID of a child process that has exited and been reaped."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def _age(path, seconds):
+    """Backdate ``path``'s modification time by ``seconds``."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="PIDs checked on POSIX only")
+def test_next_fetch_removes_leftovers_of_killed_fetches(
+        served_archive, tmp_path, monkeypatch):
+    url, digest, server = served_archive
+    monkeypatch.setitem(ARCHIVES, "ml-100k", download.Archive(
+        url, f"sha256:{digest}", "ml-100k", "u.data"))
+    home = tmp_path / "cache"
+    dead, alive = _dead_pid(), os.getpid()
+    stale = home / f".extract-ml-100k.{dead}.abcd1234"
+    (stale / "ml-100k").mkdir(parents=True)
+    (stale / "ml-100k" / "u.data").write_text("1\t2\t")  # half-extracted
+    stale_download = home / f".download-ml-100k.{dead}.abcd1234"
+    stale_download.mkdir()
+    (stale_download / "tmpk3j_x9q2").write_bytes(b"PK")  # pooch's temp
+    live = home / f".extract-ml-100k.{alive}.abcd1234"  # a running fetch
+    other = home / f".extract-ml-1m.{dead}.abcd1234"  # another data set
+    old_extract = home / ".extract-k3j_x9q2"  # older versions: no PID
+    fresh_extract = home / ".extract-zz9_x9q2"
+    for folder in (live, other, old_extract, fresh_extract):
+        folder.mkdir()
+    old_pooch, fresh_pooch = home / "tmpq8_z0k1m", home / "tmpzz9_x9q2"
+    old_pooch.write_bytes(b"PK")
+    fresh_pooch.write_bytes(b"PK")
+    _age(old_extract, 7200)
+    _age(old_pooch, 7200)
+    folder = fetch_movielens("ml-100k", home, progress=False)
+    assert (folder / "u1.base").is_file()
+    kept = {live, other, fresh_extract, fresh_pooch}
+    assert set(home.iterdir()) == kept | {folder, home / "ml-100k.zip"}
+    # cached now (and offline): the next fetch still cleans up first
+    server.shutdown()
+    stale.mkdir()
+    assert fetch_movielens("ml-100k", home, progress=False) == folder
+    assert set(home.iterdir()) == kept | {folder, home / "ml-100k.zip"}
+
+
+def test_interrupted_download_or_extraction_leaves_nothing(
+        served_archive, tmp_path, monkeypatch):
+    url, digest, _ = served_archive
+    monkeypatch.setitem(ARCHIVES, "ml-100k", download.Archive(
+        url, f"sha256:{digest}", "ml-100k", "u.data"))
+    home = tmp_path / "cache"
+    real_retrieve = download.pooch.retrieve
+
+    def killed_retrieve(url, known_hash, fname, path, **kwargs):
+        (path / "tmpk3j_x9q2").write_bytes(b"PK half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(download.pooch, "retrieve", killed_retrieve)
+    with pytest.raises(KeyboardInterrupt):
+        fetch_movielens("ml-100k", home, progress=False)
+    assert list(home.iterdir()) == []
+    monkeypatch.setattr(download.pooch, "retrieve", real_retrieve)
+
+    def killed_extract(self, path, *args, **kwargs):
+        (Path(path) / "ml-100k").mkdir()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(zipfile.ZipFile, "extractall", killed_extract)
+    with pytest.raises(KeyboardInterrupt):
+        fetch_movielens("ml-100k", home, progress=False)
+    assert [p.name for p in home.iterdir()] == ["ml-100k.zip"]
 
 
 def test_data_home_follows_environment(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from deeprec import exercises
-from deeprec.book import _directive, student_version
+from deeprec.book.student import _directive, student_version
 
 matplotlib.use("Agg")
 ROOT = Path(__file__).resolve().parents[1]

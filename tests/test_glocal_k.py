@@ -74,13 +74,13 @@ def test_fine_tuning_trains_the_global_kernel_only_when_on(data):
 
 def test_study_run_saves_history_and_a_model_that_reproduces_it(
         data, tmp_path):
-    run = dr.studies.glocal_k_run(data, {"model": "GLocal-K"}, FAST,
-                                  hidden_dims=(16, 16))
+    run = dr.Run({"model": "GLocal-K"}, dr.replace(
+        dr.recipes.GLOCAL_K, hidden_dims=(16, 16)), FAST)
     study = dr.run_study([run], data, path=tmp_path, progress=False,
                          save_models=True)
     row = study.summary.iloc[0]
     assert set(study.history.stage) == {"pre-train", "fine-tune"}
-    model = dr.studies.load_trained(run, tmp_path)
+    model = dr.studies.load_trained(run, tmp_path, data)
     assert dr.evaluate_rmse(model, data, "test") == pytest.approx(
         row.test_rmse)
 
@@ -96,11 +96,11 @@ def test_checkpoint_round_trip_keeps_the_stage(data, tmp_path):
 
 
 def test_user_based_variant_takes_users_as_rows(data):
-    run = dr.studies.glocal_k_run(data, {"model": "GLocal-K (user)"}, FAST,
-                                  hidden_dims=(16,), orientation="user")
-    model = run.build()
+    config = dr.replace(dr.recipes.GLOCAL_K, hidden_dims=(16,),
+                        orientation="user")
+    model = dr.build_model(config, data)
     assert model.conv_kernel.shape[0] == data.num_users
-    result = run.fit(model, data, run.config)
+    result = dr.fit_glocal_k(model, data, FAST)
     scores = dr.recommend.score_users(result.model, data, batch_size=50)
     test = data.part("test")
     keep = test.known

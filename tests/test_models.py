@@ -43,33 +43,64 @@ def test_constrained_decoder_halves_weights_and_keeps_own_biases():
 
 def test_tied_weights_are_really_shared():
     model = dr.DeepAutoEncoder(dr.DeepAEConfig(20, (8, 4), constrained=True,
-                                               activation="selu"))
-    x = torch.rand(5, 20)
-    model(x).pow(2).sum().backward()
-    first = model.encoder[0].weight
-    # the decoder's last layer uses W_e1^T: gradient flows from both uses
+                                               activation="selu")).eval()
+    names = {name for name, _ in model.named_parameters()}
+    assert not [n for n in names if "weight" in n and "encoder" not in n]
+    first, second = model.encoder[0].weight, model.encoder[1].weight
+    z = torch.randn(5, 4)  # a fixed code: only the decoder sees the change
+    hidden = model.act(torch.nn.functional.linear(
+        z, second.t(), model.decoder_biases[0]))  # 8 units, before W_e1^T
+    before = model.decode(z)
+    delta = torch.randn_like(first)
     with torch.no_grad():
-        first.add_(1.0)
-    z = model.encode(x)
-    manual = torch.nn.functional.linear(
-        model.act(torch.nn.functional.linear(
-            z, model.encoder[1].weight.t(), model.decoder_biases[0])),
-        first.t(), model.decoder_biases[1])
-    assert torch.allclose(model.decode(z), manual)
+        first.add_(delta)
+    # the output layer is z W_e1 + b: perturbing W_e1 by delta moves the
+    # output by exactly hidden @ delta
+    assert torch.allclose(model.decode(z) - before, hidden @ delta,
+                          atol=1e-5)
+    manual = torch.nn.functional.linear(hidden, first.t(),
+                                        model.decoder_biases[1])
+    assert torch.allclose(model.decode(z), manual, atol=1e-6)
+    # and the decoder's use alone sends gradient to the encoder's W_e1
+    model.decode(z).pow(2).sum().backward()
     assert first.grad is not None and first.grad.abs().sum() > 0
 
 
 def test_dropout_only_on_the_code_layer():
-    model = dr.DeepAutoEncoder(dr.DeepAEConfig(30, (16, 8), dropout=0.5))
-    seen = []
-    model.code_dropout.register_forward_hook(
-        lambda mod, inp, out: seen.append(inp[0].shape))
-    model.train()
-    model(torch.rand(4, 30))
-    assert seen == [(4, 8)]  # applied once, to the 8-unit code
-    model.eval()
     x = torch.rand(4, 30)
-    assert torch.equal(model(x), model(x))  # off at evaluation
+    model = dr.DeepAutoEncoder(dr.DeepAEConfig(30, (16, 8), dropout=0.9))
+    model.eval()
+    clean = model(x)
+    assert torch.equal(model(x), clean)  # off at evaluation
+    assert torch.allclose(clean, model.decode(model.encode(x)))
+    model.train()
+    code = model.encode(x)
+    # no dropout inside the encoder or the decoder in train mode
+    assert torch.equal(code, model.eval().encode(x))
+    assert torch.equal(model.train().decode(code), model.eval().decode(code))
+    model.train()
+    torch.manual_seed(0)
+    out = model(x)
+    assert not torch.allclose(out, clean)  # p = 0.9 drops most of the code
+    # the very same draws, made once on the 8-unit code, give that output
+    torch.manual_seed(0)
+    mask = torch.nn.functional.dropout(torch.ones(4, 8), 0.9, training=True)
+    assert torch.allclose(out, model.decode(code * mask), atol=1e-6)
+
+
+def test_layer_dropout_after_every_hidden_layer():
+    x = torch.rand(4, 30)
+    model = dr.DeepAutoEncoder(dr.DeepAEConfig(30, (16, 8), layer_dropout=0.9))
+    clean = model.eval()(x)
+    assert torch.equal(model(x), clean)  # off at evaluation
+    model.train()
+    assert not torch.equal(model.encode(x), model.eval().encode(x))
+    z = torch.rand(4, 8)
+    assert not torch.equal(model.train().decode(z), model.eval().decode(z))
+    model.train()
+    assert not torch.allclose(model(x), clean)
+    off = dr.DeepAutoEncoder(dr.DeepAEConfig(30, (16, 8)))
+    assert torch.equal(off.train()(x), off.eval()(x))  # no dropout at all
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))
@@ -89,8 +120,11 @@ def test_last_layer_linear_or_activated():
 
 
 def test_unknown_activation_is_a_clear_error():
+    with pytest.raises(ValueError, match="activation = 'gelu6': must be "
+                       "one of sigmoid, relu"):
+        dr.DeepAEConfig(5, (3,), activation="gelu6")
     with pytest.raises(ValueError, match="unknown activation 'gelu6'"):
-        dr.DeepAutoEncoder(dr.DeepAEConfig(5, (3,), activation="gelu6"))
+        dr.models.activation("gelu6")
 
 
 def test_baselines_on_a_hand_made_matrix():

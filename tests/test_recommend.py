@@ -14,10 +14,11 @@ FAST = dr.TrainConfig(num_epochs=2, batch_size=64, optimizer="adam",
 
 @pytest.fixture(scope="module")
 def models(data):
-    user = dr.fit(dr.studies.deep_ae_builder(data, "user",
-                                             hidden_dims=(16,))(),
+    user = dr.fit(dr.build_model(dr.replace(dr.recipes.DEEP_AE,
+                                            hidden_dims=(16,)), data),
                   data, FAST).model
-    item = dr.fit(dr.studies.autorec_builder(data, "item", hidden_dim=8)(),
+    item = dr.fit(dr.build_model(dr.replace(dr.recipes.I_AUTOREC,
+                                            hidden_dim=8), data),
                   data, FAST).model
     glocal = dr.GLocalK(dr.GLocalKConfig(data.num_users, data.num_items,
                                          hidden_dims=(8,)))
@@ -195,8 +196,11 @@ def test_study_explorer_trains_a_new_configuration_on_demand(
                         lambda h, by, *a, **k: drawn.append(
                             sorted(set(map(tuple, h[by].astype(str).values.tolist())))))
     config = dr.replace(FAST, num_epochs=2)
-    runs = dr.studies.dropout_runs(data, config, rates=(0.0, 0.5),
-                                   hidden_dims=(8,))
+    small = dr.replace(dr.recipes.DEEP_AE, hidden_dims=(8,))
+    runs = [dr.Run({"dropout": p, "where": "code"}, dr.replace(
+        small, dropout=p), config) for p in (0.0, 0.5)]
+    runs.append(dr.Run({"dropout": 0.5, "where": "every layer"}, dr.replace(
+        small, layer_dropout=0.5), config))
     saved = dr.run_study(runs[:1], data, progress=False).history
     app = widgets.study_explorer(saved, ["dropout", "where"], runs=runs,
                                  data=data)

@@ -62,7 +62,7 @@ def test_refeeding_targets_the_first_output_detached(data):
     with torch.no_grad():
         fx = model(x)
         before = ((model(fx) - fx) ** 2).mean()
-    cfg = dr.TrainConfig(optimizer="sgd", lr=0.0, momentum=0, refeed=1)
+    cfg = dr.TrainConfig(optimizer="sgd", lr=0.05, momentum=0, refeed=1)
     optimizer = make_optimizer(model, cfg)
     lrs = iter([0.0, 0.05])  # no update on the sparse pass
     optimizer.register_step_pre_hook(

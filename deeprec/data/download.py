@@ -4,6 +4,11 @@ Files already in the cache are used with no network access. The cache is
 ``$DEEPREC_DATA`` when set, else the user cache folder (``~/.cache/deeprec``
 on Linux). Downloads go through :func:`pooch.retrieve`, which writes to a
 temporary file and moves it into place only once its hash matches.
+
+Nothing half-done is left behind: downloads and extractions happen in
+hidden folders named with the process ID (``.download-<name>.<pid>.*``,
+``.extract-<folder>.<pid>.*``), and the next fetch of a data set removes
+those of dead processes (and, after an hour, older unnamed leftovers).
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pooch
+
+from deeprec.utils import remove_stale_temps
 
 DATA_ENV = "DEEPREC_DATA"
 
@@ -73,15 +80,85 @@ def data_home(path: str | os.PathLike | None = None) -> Path:
     return Path(path).expanduser()
 
 
-def _extract(zip_path: Path, home: Path, folder: str) -> None:
-    """Unzip into a temporary folder, then rename: never half-extracted."""
-    with tempfile.TemporaryDirectory(dir=home, prefix=".extract-") as tmp:
-        with zipfile.ZipFile(zip_path) as archive:
-            archive.extractall(tmp)
-        target = home / folder
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(Path(tmp) / folder, target)
+def _remove_leftovers(home: Path, name: str, archive: Archive) -> None:
+    """Delete what killed fetches of ``name`` left in ``home``.
+
+    Our folders carry the PID: they go once that process is dead. The
+    nameless ones of older versions (``.extract-<random>`` folders, pooch's
+    ``tmp<random>`` downloads) go when older than an hour.
+    """
+    remove_stale_temps(home, f".download-{name}.")
+    remove_stale_temps(home, f".extract-{archive.folder}.")
+    remove_stale_temps(home, ".extract-")
+    remove_stale_temps(home, "tmp")
+
+
+def _private_folder(home: Path, kind: str, name: str) -> Path:
+    """A new hidden ``.<kind>-<name>.<pid>.<random>`` folder in ``home``."""
+    return Path(tempfile.mkdtemp(dir=home,
+                                 prefix=f".{kind}-{name}.{os.getpid()}."))
+
+
+def _hash_ok(path: Path, known_hash: str) -> bool:
+    """Whether file ``path`` has the pooch-style ``"alg:hex"`` hash."""
+    alg, value = known_hash.split(":", 1)
+    return pooch.file_hash(str(path), alg=alg) == value.lower()
+
+
+def _download(name: str, archive: Archive, home: Path, progress: bool
+              ) -> Path:
+    """Return ``home/<name>.zip`` with a matching hash, downloading it
+    (into a private folder, then renamed) when missing or different."""
+    zip_path = home / f"{name}.zip"
+    if zip_path.is_file() and _hash_ok(zip_path, archive.known_hash):
+        return zip_path  # no network
+    errors = []
+    tmp = _private_folder(home, "download", name)
+    try:
+        # files.grouplens.org has served an expired TLS certificate at
+        # times; the hash check makes a plain-http retry just as safe.
+        for url in (archive.url,
+                    archive.url.replace("https://", "http://")):
+            try:
+                got = pooch.retrieve(url, archive.known_hash,
+                                     fname=zip_path.name, path=tmp,
+                                     progressbar=progress)
+                break
+            except ValueError:
+                raise  # hash mismatch: never retry with a corrupt file
+            except Exception as exc:  # network errors of requests/urllib
+                errors.append(f"{url}: {type(exc).__name__}: {exc}")
+        else:
+            folder = home / archive.folder
+            raise DatasetNotFoundError(
+                f"{name} is not cached and could not be downloaded.\n"
+                f"  Download {archive.url}\n"
+                f"  and put the zip at {zip_path}\n"
+                f"  (or its extracted files in {folder}/),\n"
+                f"  or set ${DATA_ENV} to a folder that holds them.\n"
+                "  Errors: " + "; ".join(errors))
+        os.replace(got, zip_path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return zip_path
+
+
+def _extract(zip_path: Path, home: Path, archive: Archive) -> None:
+    """Unzip into a private folder, then rename: never half-extracted."""
+    tmp = _private_folder(home, "extract", archive.folder)
+    try:
+        with zipfile.ZipFile(zip_path) as zipped:
+            zipped.extractall(tmp)
+        new = tmp / archive.folder
+        if not (new / archive.marker).is_file():
+            raise ValueError(f"{zip_path} holds no {archive.folder}/"
+                             f"{archive.marker}: not the expected archive")
+        target = home / archive.folder
+        if os.path.lexists(target):  # incomplete: goes with tmp
+            os.replace(target, tmp / ".incomplete")
+        os.replace(new, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def fetch_movielens(name: str, home: str | os.PathLike | None = None,
@@ -103,30 +180,10 @@ def fetch_movielens(name: str, home: str | os.PathLike | None = None,
                          f"{', '.join(ARCHIVES)}")
     archive = ARCHIVES[name]
     home = data_home(home)
+    _remove_leftovers(home, name, archive)
     folder = home / archive.folder
     if (folder / archive.marker).is_file():
         return folder  # cached: no network
     home.mkdir(parents=True, exist_ok=True)
-    fname = f"{name}.zip"
-    errors = []
-    # files.grouplens.org has served an expired TLS certificate at times; the
-    # hash check makes a plain-http retry just as safe.
-    for url in (archive.url, archive.url.replace("https://", "http://")):
-        try:
-            zip_path = pooch.retrieve(url, archive.known_hash, fname=fname,
-                                      path=home, progressbar=progress)
-            break
-        except ValueError:
-            raise  # hash mismatch: never retry with a corrupt file
-        except Exception as exc:  # network errors of requests/urllib
-            errors.append(f"{url}: {type(exc).__name__}: {exc}")
-    else:
-        raise DatasetNotFoundError(
-            f"{name} is not cached and could not be downloaded.\n"
-            f"  Download {archive.url}\n"
-            f"  and put the zip at {home / fname}\n"
-            f"  (or its extracted files in {folder}/),\n"
-            f"  or set ${DATA_ENV} to a folder that holds them.\n"
-            "  Errors: " + "; ".join(errors))
-    _extract(Path(zip_path), home, archive.folder)
+    _extract(_download(name, archive, home, progress), home, archive)
     return folder

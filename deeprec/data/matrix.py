@@ -197,6 +197,21 @@ class RatingData:
             self._cache[key] = base.to(key[1])
         return self._cache[key]
 
+    @property
+    def fingerprint(self) -> str:
+        """A hash of every rating of every part (and the ids): the data's
+        identity in a run's definition (computed once)."""
+        if getattr(self, "_fingerprint", None) is None:
+            import hashlib
+            digest = hashlib.blake2b(digest_size=12)
+            for ids in (self.user_ids, self.item_ids):
+                digest.update(pd.util.hash_array(np.asarray(ids)).tobytes())
+            for part in (self.train_entries, self.valid, self.test):
+                for t in (part.users, part.items, part.ratings):
+                    digest.update(t.cpu().numpy().tobytes())
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
+
     def __repr__(self) -> str:
         density = self.train.nnz / (self.num_users * self.num_items)
         return (f"RatingData({self.name!r}: {self.num_users} users x "

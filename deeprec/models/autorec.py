@@ -7,7 +7,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from deeprec.models.activations import activation
+from deeprec.config import integer, number, one_of, optional, validate
+from deeprec.models.activations import ACTIVATIONS, activation
 
 
 @dataclass
@@ -16,7 +17,9 @@ class AutoRecConfig:
 
     Attributes:
         num_inputs: length of an input vector: the number of users for
-            item-based AutoRec (I-AutoRec), of items for user-based.
+            item-based AutoRec (I-AutoRec), of items for user-based
+            (None: sized from the data by
+            :func:`~deeprec.models.build_model`).
         hidden_dim: k, the number of hidden units (paper: 500).
         hidden_activation: g (paper's best: sigmoid).
         output_activation: f (paper's best: identity).
@@ -24,12 +27,20 @@ class AutoRecConfig:
         dropout: dropout on the hidden layer (0 in the paper; d2l uses 0.05).
     """
 
-    num_inputs: int
+    num_inputs: int | None = None
     hidden_dim: int = 500
     hidden_activation: str = "sigmoid"
     output_activation: str = "identity"
     orientation: str = "item"
     dropout: float = 0.0
+
+    def __post_init__(self):
+        validate(self, num_inputs=optional(integer(1)),
+                 hidden_dim=integer(1),
+                 hidden_activation=one_of(ACTIVATIONS),
+                 output_activation=one_of(ACTIVATIONS),
+                 orientation=one_of(("item", "user")),
+                 dropout=number(0, 1))
 
 
 class AutoRec(nn.Module):

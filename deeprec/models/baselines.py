@@ -11,7 +11,32 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from deeprec.config import integer, number, optional, validate
 from deeprec.data.matrix import RatingData
+
+
+@dataclass
+class GlobalMeanConfig:
+    """:class:`GlobalMean` has no settings (fitted in closed form)."""
+
+
+@dataclass
+class BiasConfig:
+    """Settings of :class:`BiasBaseline` (scikit-surprise's defaults).
+
+    Attributes:
+        reg_user: shrinkage of each user's bias towards 0 (ratings-worth).
+        reg_item: shrinkage of each item's bias towards 0.
+        num_epochs: alternating least-squares sweeps.
+    """
+
+    reg_user: float = 15.0
+    reg_item: float = 10.0
+    num_epochs: int = 10
+
+    def __post_init__(self):
+        validate(self, reg_user=number(0), reg_item=number(0),
+                 num_epochs=integer(1))
 
 
 class GlobalMean(nn.Module):
@@ -38,8 +63,10 @@ class BiasBaseline(nn.Module):
     """r_ui = mu + b_u + b_i, fitted by regularised alternating least squares
     (the algorithm of scikit-surprise's BaselineOnly)."""
 
-    def __init__(self, data: RatingData, reg_user: float = 15.0,
-                 reg_item: float = 10.0, num_epochs: int = 10):
+    def __init__(self, data: RatingData,
+                 reg_user: float = BiasConfig.reg_user,
+                 reg_item: float = BiasConfig.reg_item,
+                 num_epochs: int = BiasConfig.num_epochs):
         super().__init__()
         self.register_buffer("mu", torch.tensor(data.global_mean))
         e = data.train_entries
@@ -63,13 +90,26 @@ class BiasBaseline(nn.Module):
 
 @dataclass
 class MFConfig:
-    """Biased MF hyper-parameters (scikit-surprise SVD's defaults)."""
+    """Biased MF hyper-parameters (scikit-surprise SVD's defaults).
 
-    num_users: int
-    num_items: int
+    Attributes:
+        num_users, num_items: sizes (None: from the data, by
+            :func:`~deeprec.models.build_model`).
+        num_factors: length of the factor vectors p_u, q_i.
+        init_std: standard deviation of the factors' initialisation.
+        global_mean: mu (None: the training mean, from the data).
+    """
+
+    num_users: int | None = None
+    num_items: int | None = None
     num_factors: int = 100
     init_std: float = 0.1
-    global_mean: float = 3.5
+    global_mean: float | None = None
+
+    def __post_init__(self):
+        validate(self, num_users=optional(integer(1)),
+                 num_items=optional(integer(1)), num_factors=integer(1),
+                 init_std=number(0), global_mean=optional(number(-1e9)))
 
 
 class BiasedMF(nn.Module):
@@ -80,7 +120,8 @@ class BiasedMF(nn.Module):
         super().__init__()
         self.config = config
         c = config
-        self.register_buffer("mu", torch.tensor(float(c.global_mean)))
+        mean = 3.5 if c.global_mean is None else c.global_mean
+        self.register_buffer("mu", torch.tensor(float(mean)))
         self.user_bias = nn.Parameter(torch.zeros(c.num_users))
         self.item_bias = nn.Parameter(torch.zeros(c.num_items))
         self.P = nn.Parameter(torch.randn(c.num_users, c.num_factors)

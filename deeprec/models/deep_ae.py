@@ -14,7 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from deeprec.models.activations import activation
+from deeprec.config import integer, number, one_of, optional, sizes, validate
+from deeprec.models.activations import ACTIVATIONS, activation
 
 
 @dataclass
@@ -22,7 +23,9 @@ class DeepAEConfig:
     """Configuration of :class:`DeepAutoEncoder`.
 
     Attributes:
-        num_inputs: input length (items for the paper's user-based model).
+        num_inputs: input length (items for the paper's user-based model;
+            None: sized from the data by
+            :func:`~deeprec.models.build_model`).
         hidden_dims: encoder sizes, e.g. ``(512, 512, 1024)``; the decoder
             runs them backwards to ``num_inputs``.
         activation: one of :data:`~deeprec.models.activations.ACTIVATIONS`.
@@ -32,16 +35,24 @@ class DeepAEConfig:
             (NVIDIA's code does; the paper keeps it linear for sigmoid and
             tanh). False = linear output.
         orientation: ``"user"`` (the paper) or ``"item"``.
+        layer_dropout: dropout after every hidden layer (a contrast to
+            the paper's dropout on the code only).
     """
 
-    num_inputs: int
+    num_inputs: int | None = None
     hidden_dims: tuple[int, ...] = (512, 512, 1024)
     activation: str = "selu"
     dropout: float = 0.0
     constrained: bool = False
     last_activation: bool = False
     orientation: str = "user"
-    layer_dropout: float = 0.0  # dropout after every hidden layer (contrast)
+    layer_dropout: float = 0.0
+
+    def __post_init__(self):
+        validate(self, num_inputs=optional(integer(1)),
+                 hidden_dims=sizes(1), activation=one_of(ACTIVATIONS),
+                 dropout=number(0, 1), orientation=one_of(("user", "item")),
+                 layer_dropout=number(0, 1))
 
 
 class DeepAutoEncoder(nn.Module):

@@ -24,6 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from deeprec.config import integer, number, one_of, optional, sizes, validate
+
 
 @dataclass
 class GLocalKConfig:
@@ -31,7 +33,8 @@ class GLocalKConfig:
 
     Attributes:
         num_inputs: length of an input row: the number of users (of items
-            when user-based).
+            when user-based; None: sized from the data by
+            :func:`~deeprec.models.build_model`).
         num_rows: number of rows of the matrix (items; users when
             user-based), the length of the global kernel's pooled vector.
         hidden_dims: kernel layers of the encoder (paper: 500, 500).
@@ -43,8 +46,8 @@ class GLocalKConfig:
         orientation: ``"item"`` (the paper: rows are items) or ``"user"``.
     """
 
-    num_inputs: int
-    num_rows: int
+    num_inputs: int | None = None
+    num_rows: int | None = None
     hidden_dims: tuple[int, ...] = (500, 500)
     kernel_dim: int = 5
     lambda_2: float = 20.0
@@ -52,6 +55,14 @@ class GLocalKConfig:
     global_size: int = 3
     dot_scale: float = 1.0
     orientation: str = "item"
+
+    def __post_init__(self):
+        validate(self, num_inputs=optional(integer(1)),
+                 num_rows=optional(integer(1)), hidden_dims=sizes(1),
+                 kernel_dim=integer(1), lambda_2=number(0),
+                 lambda_s=number(0), global_size=integer(1),
+                 dot_scale=number(0, low_open=True),
+                 orientation=one_of(("item", "user")))
 
 
 def local_kernel(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:

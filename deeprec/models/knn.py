@@ -12,9 +12,12 @@ residuals (shrinkage 100); k = 40 neighbours as in scikit-surprise's
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
 
+from deeprec.config import integer, number, one_of, validate
 from deeprec.data.matrix import RatingData
 from deeprec.models.baselines import BiasBaseline
 
@@ -25,6 +28,27 @@ MAX_NEIGHBOURS = 20_000
 #: (22 million entries) building and predicting peaks at 1.6 GB of memory;
 #: ML-10M's 746 million entries (3 GB a copy) do not fit.
 MAX_ENTRIES = 100_000_000
+
+
+@dataclass
+class KNNConfig:
+    """Settings of :class:`KNNBaseline`.
+
+    Attributes:
+        neighbours: ``"item"`` (compare items) or ``"user"``.
+        k: neighbours per prediction (scikit-surprise: 40).
+        shrinkage: Koren's shrinkage of the similarities (100).
+        batch_size: rows per prediction batch.
+    """
+
+    neighbours: str = "item"
+    k: int = 40
+    shrinkage: float = 100.0
+    batch_size: int = 2048
+
+    def __post_init__(self):
+        validate(self, neighbours=one_of(("item", "user")), k=integer(1),
+                 shrinkage=number(0), batch_size=integer(1))
 
 
 def size_problem(data: RatingData, neighbours: str) -> str | None:
@@ -72,9 +96,11 @@ class KNNBaseline(nn.Module):
     form when built; users or items unseen in training get the baseline.
     """
 
-    def __init__(self, data: RatingData, neighbours: str = "item",
-                 k: int = 40, shrinkage: float = 100.0,
-                 batch_size: int = 2048):
+    def __init__(self, data: RatingData,
+                 neighbours: str = KNNConfig.neighbours,
+                 k: int = KNNConfig.k,
+                 shrinkage: float = KNNConfig.shrinkage,
+                 batch_size: int = KNNConfig.batch_size):
         super().__init__()
         if neighbours not in ("item", "user"):
             raise ValueError(f"neighbours must be 'item' or 'user', got "

@@ -1,0 +1,34 @@
+import deeprec as dr
+from deeprec import benchmark
+from deeprec.cli import main
+
+
+def test_bench_quick_reports_every_pipeline(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPREC_QUICK", "1")
+    assert main(["bench", "--quick", "--out", str(tmp_path / "b.json")]) == 0
+    out = capsys.readouterr().out
+    assert "Large float32 GEMM" in out
+    import json
+    rows = json.loads((tmp_path / "b.json").read_text())["rows"]
+    pipelines = {r["pipeline"] for r in rows}
+    assert pipelines == {"deeprec (device tensor)",
+                         "naive: long frame filter per row",
+                         "naive: wide frame iloc per row"}
+    assert all(r["epoch_s"] > 0 and r["gflops"] > 0 for r in rows)
+
+
+def test_bench_cases_are_the_recipes():
+    scale = dr.Scale(quick=True)
+    case, _ = benchmark.autorec_case(scale)
+    assert case.config == dr.recipes.AUTOREC_TRAIN
+    assert case.build().config == dr.models.registry.sized(
+        dr.recipes.I_AUTOREC, case.data)
+    deep, _ = benchmark.deep_case(scale)
+    assert deep.build().config.hidden_dims == (
+        dr.recipes.DEEP_AE_BASELINE.hidden_dims)
+    assert deep.config.refeed == 1
+
+
+def test_step_flops_of_a_two_layer_mlp():
+    # forward 2*4*3 + 2*3*4 = 48; backward 2*48 - 2*4*3 = 72
+    assert benchmark.step_flops([4, 3, 4], 1) == 120
