@@ -59,8 +59,8 @@ def configure(runs: list[dr.Run], values: dict, used: set,
     out = []
     for run in runs:
         train = apply(run.train, values, used)
-        train = replace(train, device=args.device,
-                        progress=not args.no_progress)
+        train = replace(train, progress=not args.no_progress,
+                        **({"device": args.device} if args.device else {}))
         out.append(dr.Run(run.label, apply(run.model, values, used), train))
     return out
 
@@ -251,8 +251,9 @@ def parser() -> argparse.ArgumentParser:
         global_options(q, suppress=True)
         q.set_defaults(func=func)
         if runs:
-            q.add_argument("--device", default="auto",
-                           help="auto (cuda > mps > cpu), cpu, cuda, ...")
+            q.add_argument("--device", default=None,
+                           help="auto (cuda > mps > cpu), cpu, cuda, ... "
+                                "(unset: the recipe's)")
             q.add_argument("--no-progress", action="store_true")
             q.add_argument("--show-config", action="store_true",
                            help="print the runs' configs and stop")
@@ -274,8 +275,9 @@ def parser() -> argparse.ArgumentParser:
     y.add_argument("--out", default=None, help="results folder (resumes)")
     s = command("stats", stats, "Table 1 statistics of a split")
     for q in (t, y, s):
-        q.add_argument("--seed", type=int, default=0,
-                       help="seed of the split and the runs")
+        q.add_argument("--seed", type=int, default=DataConfig.seed,
+                       help="seed of the split and the runs (default "
+                            "DataConfig's)")
         add_config_options(q)
     f = command("fetch", fetch, "download a data set into the cache")
     f.add_argument("dataset", choices=dr.data.DATASETS)

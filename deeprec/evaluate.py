@@ -36,13 +36,31 @@ def model_device(model: nn.Module) -> torch.device:
     return torch.device("cpu")
 
 
+def model_kind(model: nn.Module) -> str:
+    """How a model is fed, for prediction and scoring (the one dispatch):
+
+    - ``"blend"``: combines its members' predictions (``model.combine``);
+    - ``"whole-matrix"``: an autoencoder that needs every row at once
+      (GLocal-K's global kernel);
+    - ``"autoencoder"``: reconstructs rows of the training matrix
+      (``model.orientation`` says which);
+    - ``"pointwise"``: ``model(users, items)`` (baselines, MF, k-NN).
+    """
+    if hasattr(model, "combine"):
+        return "blend"
+    if getattr(model, "orientation", None) is None:
+        return "pointwise"
+    return ("whole-matrix" if getattr(model, "whole_matrix", False)
+            else "autoencoder")
+
+
 def _autoencoder_predictions(model: nn.Module, inputs: CSR,
                              rows: torch.Tensor, cols: torch.Tensor,
                              batch_size: int) -> torch.Tensor:
     """Predictions at (rows[j], cols[j]): one forward pass per batch of
     distinct rows, entries gathered by sorting and slicing (no loops over
     ratings). A model with ``whole_matrix`` gets every row in one pass."""
-    if getattr(model, "whole_matrix", False):
+    if model_kind(model) == "whole-matrix":
         return model(inputs.to_dense())[rows, cols]
     uniq, inverse = torch.unique(rows, return_inverse=True)
     order = torch.argsort(inverse)
@@ -75,7 +93,8 @@ def predict_ratings(model: nn.Module, data: RatingData,
     """
     if isinstance(entries, str):
         entries = data.part(entries)
-    if hasattr(model, "combine"):  # a Blend: combine its members' outputs
+    kind = model_kind(model)
+    if kind == "blend":  # combine the members' outputs
         preds = model.combine([predict_ratings(m, data, entries, batch_size,
                                                clip=False)
                                for m in model.members])
@@ -88,8 +107,8 @@ def predict_ratings(model: nn.Module, data: RatingData,
     was_training = model.training
     model.eval()
     try:
-        orientation = getattr(model, "orientation", None)
-        if orientation is not None:
+        if kind != "pointwise":
+            orientation = model.orientation
             inputs = data.matrix(orientation, device)
             rows, cols = (users, items) if orientation == "user" else (
                 items, users)

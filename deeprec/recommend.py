@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from deeprec.data.matrix import RatingData
-from deeprec.evaluate import model_device
+from deeprec.evaluate import model_device, model_kind
 
 
 @torch.no_grad()
@@ -26,7 +26,8 @@ def score_users(model: nn.Module, data: RatingData,
                 clip: bool = True) -> torch.Tensor:
     """Predicted ratings of every item for ``users`` (default: all), as a
     ``(len(users), num_items)`` tensor on the model's device."""
-    if hasattr(model, "combine"):  # a Blend
+    kind = model_kind(model)
+    if kind == "blend":
         device = model_device(model)
         scores = model.combine([
             score_users(m, data, users, batch_size, clip=False).to(device)
@@ -39,14 +40,14 @@ def score_users(model: nn.Module, data: RatingData,
     model.eval()
     try:
         orientation = getattr(model, "orientation", None)
-        if getattr(model, "whole_matrix", False):  # GLocal-K: all rows
+        if kind == "whole-matrix":  # GLocal-K: all rows at once
             full = model(data.matrix(orientation, device).to_dense())
             scores = full[users] if orientation == "user" else full[:, users].T
-        elif orientation == "user":
+        elif kind == "autoencoder" and orientation == "user":
             inputs = data.matrix("user", device)
             scores = torch.cat([model(inputs.dense_rows(b))
                                 for b in users.split(batch_size)])
-        elif orientation == "item":  # every item's column, then the users
+        elif kind == "autoencoder":  # every item's column, then the users
             inputs = data.matrix("item", device)
             rows = torch.arange(data.num_items, device=device)
             scores = torch.cat([model(inputs.dense_rows(b))[:, users]

@@ -224,12 +224,18 @@ def _age(path, seconds):
     os.utime(path, (then, then))
 
 
-@pytest.mark.skipif(os.name != "posix", reason="PIDs checked on POSIX only")
-def test_next_fetch_removes_leftovers_of_killed_fetches(
-        served_archive, tmp_path, monkeypatch):
+def _serve_as_ml100k(served_archive, monkeypatch):
+    """Point ml-100k's archive at the test server; return the server."""
     url, digest, server = served_archive
     monkeypatch.setitem(ARCHIVES, "ml-100k", download.Archive(
         url, f"sha256:{digest}", "ml-100k", "u.data"))
+    return server
+
+
+@pytest.mark.skipif(os.name != "posix", reason="PIDs checked on POSIX only")
+def test_next_fetch_removes_leftovers_of_killed_fetches(
+        served_archive, tmp_path, monkeypatch):
+    server = _serve_as_ml100k(served_archive, monkeypatch)
     home = tmp_path / "cache"
     dead, alive = _dead_pid(), os.getpid()
     stale = home / f".extract-ml-100k.{dead}.abcd1234"
@@ -262,9 +268,7 @@ def test_next_fetch_removes_leftovers_of_killed_fetches(
 
 def test_interrupted_download_or_extraction_leaves_nothing(
         served_archive, tmp_path, monkeypatch):
-    url, digest, _ = served_archive
-    monkeypatch.setitem(ARCHIVES, "ml-100k", download.Archive(
-        url, f"sha256:{digest}", "ml-100k", "u.data"))
+    _serve_as_ml100k(served_archive, monkeypatch)
     home = tmp_path / "cache"
     real_retrieve = download.pooch.retrieve
 

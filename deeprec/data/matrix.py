@@ -149,10 +149,6 @@ class RatingData:
                              float(train[RATING].max()))
         self._cache: dict[tuple[str, str], CSR] = {}
 
-    @classmethod
-    def from_split(cls, split: Split) -> "RatingData":
-        return cls(split)
-
     @property
     def num_users(self) -> int:
         return len(self.user_ids)

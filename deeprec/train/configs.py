@@ -103,11 +103,7 @@ class GLocalKTrainConfig:
         lbfgs_iters: L-BFGS iterations per epoch (paper: 5); the optimizer
             restarts every epoch, as SciPy's L-BFGS-B does per call there.
         max_evals: loss evaluations per epoch, line searches included.
-        keep: best (on validation) or last.
-        clip: clip evaluation predictions to the rating range.
-        seed: seeds the initialisation.
-        device: auto (cuda > mps > cpu) or a device name.
-        progress: show a progress bar.
+        keep, clip, seed, device, progress: as in :class:`TrainConfig`.
     """
 
     pretrain_epochs: int = 30
@@ -142,10 +138,7 @@ class MFTrainConfig:
         batch_size: ratings per step (small batches come closest to
             surprise's one-rating-at-a-time SGD).
         keep: last (surprise's protocol) or best (on validation).
-        clip: clip evaluation predictions to the rating range.
-        seed: seeds the initialisation and the rating order.
-        device: auto (cuda > mps > cpu) or a device name.
-        progress: show a progress bar.
+        clip, seed, device, progress: as in :class:`TrainConfig`.
     """
 
     num_epochs: int = 20
@@ -170,9 +163,8 @@ class ClosedFormConfig:
     to train; :func:`~deeprec.train.fit_closed_form` evaluates them.
 
     Attributes:
-        clip: clip evaluation predictions to the rating range.
+        clip, device: as in :class:`TrainConfig`.
         seed: recorded only (the fit is deterministic).
-        device: where the model is evaluated.
         progress: unused (nothing to show).
     """
 
