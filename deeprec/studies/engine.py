@@ -197,6 +197,9 @@ def train_run(run: Run, data: RatingData, key: str, progress: bool = True
            "parameters": count_parameters(model), **result.summary(),
            "seed": run.train.seed, "version": __version__,
            "device": str(get_device(config.device)),
+           # CPU results depend on both (GLocal-K's by ~0.002 RMSE)
+           "threads": torch.get_num_threads(),
+           "cpu": torch.backends.cpu.get_cpu_capability(),
            **_flat("model", run.model), **_flat("train", run.train)}
     history = result.history.assign(key=key, **run.label)
     return result.model, {"summary": row,
