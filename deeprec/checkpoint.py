@@ -12,8 +12,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from deeprec.models import (AutoRec, AutoRecConfig, BiasedMF, DeepAEConfig,
-                            DeepAutoEncoder, GLocalK, GLocalKConfig, MFConfig)
+from deeprec.models.registry import TRAINED
 from deeprec.utils import atomic_path
 
 #: The keys :func:`save_model` writes (``extra``/``version`` optional).
@@ -25,13 +24,10 @@ class CheckpointError(ValueError):
     """A file that is not a loadable :func:`save_model` checkpoint."""
 
 
-#: Models that can be saved: class name -> (class, config class).
-MODELS = {
-    "AutoRec": (AutoRec, AutoRecConfig),
-    "DeepAutoEncoder": (DeepAutoEncoder, DeepAEConfig),
-    "BiasedMF": (BiasedMF, MFConfig),
-    "GLocalK": (GLocalK, GLocalKConfig),
-}
+#: Models that can be saved (the trained ones of the model registry):
+#: class name -> (class, config class).
+MODELS = {model.__name__: (model, config)
+          for config, model in TRAINED.items()}
 
 
 def save_model(model: nn.Module, path: str | os.PathLike,
@@ -78,8 +74,11 @@ def _looks_like_text(path: Path) -> bool:
     return b"\0" not in head
 
 
-def _read_payload(path: Path, map_location: str | None) -> dict:
-    """``torch.load`` the file; every failure becomes one clear error."""
+def read_tensors(path: Path, map_location: str | None = "cpu"):
+    """``torch.load(weights_only=True)`` a file; every failure becomes one
+    error that names the file (:class:`CheckpointError`, or
+    ``FileNotFoundError``)."""
+    path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"checkpoint {path} does not exist")
     if not path.is_file():
@@ -111,6 +110,12 @@ def _read_payload(path: Path, map_location: str | None) -> dict:
                                   ) from None
         raise CheckpointError(f"{path} is not a torch checkpoint (truncated "
                               f"or corrupt?): {reason}") from None
+    return payload
+
+
+def _read_payload(path: Path, map_location: str | None) -> dict:
+    """The checkpoint dict of a :func:`save_model` file, checked."""
+    payload = read_tensors(path, map_location)
     expected = ", ".join(map(repr, PAYLOAD_KEYS))
     if not isinstance(payload, dict):
         raise CheckpointError(

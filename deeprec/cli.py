@@ -53,23 +53,39 @@ def load_data(args: argparse.Namespace, values: dict, used: set
     return data
 
 
+def recipe_name(run: dr.Run) -> str | None:
+    """The name of the recipe ``run`` is, if it is one unchanged."""
+    for name, r in recipes.RECIPES.items():
+        if (r.label, r.model, r.train) == (run.label, run.model, run.train):
+            return name
+    return None
+
+
 def configure(runs: list[dr.Run], values: dict, used: set,
               args: argparse.Namespace) -> list[dr.Run]:
-    """The runs with the options' fields, device and progress applied."""
+    """The runs with the options' fields (``recipe.field`` ones for that
+    recipe's run only), device and progress applied."""
+    plain = {k: v for k, v in values.items() if "." not in k}
     out = []
     for run in runs:
-        train = apply(run.train, values, used)
+        name = recipe_name(run)
+        mine = {k.split(".", 1)[1]: v for k, v in values.items()
+                if "." in k and k.split(".", 1)[0] == name}
+        own = set()
+        train = apply(run.train, {**plain, **mine}, own)
+        model = apply(run.model, {**plain, **mine}, own)
+        used.update(f"{name}.{k}" if k in mine else k for k in own)
         train = replace(train, progress=not args.no_progress,
                         **({"device": args.device} if args.device else {}))
-        out.append(dr.Run(run.label, apply(run.model, values, used), train))
+        out.append(dr.Run(run.label, model, train))
     return out
 
 
 def check_used(values: dict, used: set, what: str) -> None:
-    unused = sorted(set(values) - used)
+    unused = sorted(set(values) - used - set(DataConfig.__dataclass_fields__))
     if unused:
-        raise UsageError(f"{', '.join(option(n) for n in unused)} does not "
-                         f"apply to {what}")
+        names = [f"--set {n}" if "." in n else option(n) for n in unused]
+        raise UsageError(f"{', '.join(names)} does not apply to {what}")
 
 
 def show_config(runs: list[dr.Run]) -> None:
@@ -105,10 +121,10 @@ def train(args: argparse.Namespace) -> int:
     from deeprec import studies
     values, used = overrides(args), set()
     runs = configure([recipes.recipe(args.model)], values, used, args)
-    check_used({k: v for k, v in values.items()
-                if k not in DataConfig.__dataclass_fields__}, used,
-               f"--model {args.model} ({type(runs[0].model).__name__}, "
+    check_used(values, used, f"--model {args.model} ("
+               f"{type(runs[0].model).__name__}, "
                f"{type(runs[0].train).__name__})")
+    apply(DataConfig(seed=args.seed), values, set())  # validate it first
     if args.show_config:
         show_config(runs)
         return 0
@@ -123,7 +139,8 @@ def train(args: argparse.Namespace) -> int:
     row = record["summary"]
     keep = ("model", "dataset", "device", "best_epoch", "valid_rmse",
             "test_rmse", "diverged", "seconds", "key")
-    print(json.dumps({k: row[k] for k in keep if k in row}, default=str))
+    print(json.dumps({k: _json_value(row[k]) for k in keep if k in row},
+                     default=str))
     if row["diverged"]:
         saved = "" if args.save_diverged else "; nothing saved"
         print(f"error: the run diverged (a loss became NaN/inf at epoch "
@@ -137,13 +154,44 @@ def train(args: argparse.Namespace) -> int:
     return 3 if row["diverged"] else 0
 
 
+def _json_value(value):
+    """A JSON-safe value (NaN and inf become null)."""
+    if isinstance(value, float) and (value != value or abs(value) == float(
+            "inf")):
+        return None
+    return value
+
+
+def check_seeds(args: argparse.Namespace) -> tuple[int, ...]:
+    """The comparison's seeds: distinct integers >= 0 (default: the
+    recipes' SEEDS); refused for other studies."""
+    if args.seeds is None:
+        return recipes.SEEDS
+    if args.name != "comparison":
+        raise UsageError(f"--seeds applies to study comparison only (study "
+                         f"{args.name} trains with --seed)")
+    if len(set(args.seeds)) != len(args.seeds) or min(args.seeds) < 0:
+        raise ConfigError("--seeds", " ".join(map(str, args.seeds)),
+                          "distinct integers >= 0")
+    return tuple(args.seeds)
+
+
 def study(args: argparse.Namespace) -> int:
     """Run a paper study at any scale and save its tables (resumable)."""
     from deeprec import studies
     values, used = overrides(args), set()
+    seeds = check_seeds(args)
+    apply(DataConfig(seed=args.seed), values, set())  # validate it first
     if args.name == "comparison" and not args.out and not args.show_config:
         raise UsageError("study comparison saves its trained models: give "
                          "a results folder with --out DIR")
+    if args.name == "comparison" and any(
+            "." not in k and k not in DataConfig.__dataclass_fields__
+            for k in values):
+        raise UsageError("study comparison trains different models: an "
+                         "option would change that field in all of them; "
+                         "name the recipe, e.g. --set "
+                         "deep-ae-user.num_epochs=100")
     if args.name in studies.AUTOREC_STUDIES:
         runs = studies.AUTOREC_STUDIES[args.name]()
     elif args.name in studies.DEEP_STUDIES:
@@ -155,19 +203,19 @@ def study(args: argparse.Namespace) -> int:
     if runs is None:
         runs = studies.comparison_runs(data)
     runs = configure(runs, values, used, args)
-    check_used({k: v for k, v in values.items()
-                if k not in DataConfig.__dataclass_fields__}, used,
-               f"any run of study {args.name}")
+    check_used(values, used, f"any run of study {args.name}")
     if args.show_config:
         show_config(runs)
         return 0
     if args.name == "comparison":
-        result = studies.comparison_study(data, runs, args.out, args.seeds,
-                                          progress=not args.no_progress)
+        result = studies.comparison_study(data, runs, args.out, seeds,
+                                          progress=not args.no_progress,
+                                          device=args.device)
         print(studies.seed_summary(result.summary).round(4).to_string())
-        pooled = studies.blend_rows(studies.with_seeds(runs, args.seeds),
-                                    data, args.out, pool_seeds=True)
-        print(f"blend pooled over seeds {list(args.seeds)}: valid "
+        pooled = studies.blend_rows(studies.with_seeds(runs, seeds),
+                                    data, args.out, pool_seeds=True,
+                                    device=args.device)
+        print(f"blend pooled over seeds {list(seeds)}: valid "
               f"{pooled.valid_rmse.iloc[0]:.4f}, test "
               f"{pooled.test_rmse.iloc[0]:.4f}")
     else:
@@ -179,10 +227,17 @@ def study(args: argparse.Namespace) -> int:
     print(result.record())
     if args.out:
         print(f"saved to {args.out}/summary.csv and history.csv")
+    diverged = result.summary["diverged"].fillna(False).astype(bool)
+    if diverged.any():
+        print(f"error: {int(diverged.sum())} run(s) diverged (a loss became "
+              f"NaN/inf; their rows are kept, their weights not saved)",
+              file=sys.stderr)
+        return 3
     return 0
 
 
 def stats(args: argparse.Namespace) -> int:
+    """Table 1 statistics of a split."""
     values, used = overrides(args), set()
     data = DataConfig(seed=args.seed)
     data = apply(data, values, used)
@@ -209,12 +264,21 @@ def book(args: argparse.Namespace) -> int:
             print(f"wrote {target}")
         return 0
     if args.action == "time":
-        booktools.time_chapters(paths, args.fraction)
+        booktools.time_chapters(paths, current_scale(args.fraction).fraction)
         return 0
     if args.action == "run":
-        booktools.run_chapters(paths, quick=current_scale().quick)
+        scale = current_scale()
+        if scale.name != "full":
+            raise UsageError(f"book run writes the published outputs: it "
+                             f"runs at full scale only, not {scale.name} "
+                             f"(unset --quick, DEEPREC_QUICK and "
+                             f"DEEPREC_FRACTION; `book time` times a "
+                             f"fraction)")
+        booktools.run_chapters(paths)
         return 0
-    return 0 if booktools.check_chapters(paths, args.tolerance) else 1
+    tolerance = (booktools.TOLERANCE if args.tolerance is None
+                 else args.tolerance)
+    return 0 if booktools.check_chapters(paths, tolerance) else 1
 
 
 def bench(args: argparse.Namespace) -> int:
@@ -270,15 +334,16 @@ def parser() -> argparse.ArgumentParser:
     y = command("study", study, "run a paper study, save its tables",
                 runs=True)
     y.add_argument("name", choices=STUDIES)
-    y.add_argument("--seeds", type=int, nargs="+", default=recipes.SEEDS,
-                   help="seeds of the comparison")
+    y.add_argument("--seeds", type=int, nargs="+", default=None,
+                   help="seeds of the comparison (default: the recipes' "
+                        f"{' '.join(map(str, recipes.SEEDS))})")
     y.add_argument("--out", default=None, help="results folder (resumes)")
     s = command("stats", stats, "Table 1 statistics of a split")
     for q in (t, y, s):
         q.add_argument("--seed", type=int, default=DataConfig.seed,
                        help="seed of the split and the runs (default "
                             "DataConfig's)")
-        add_config_options(q)
+        add_config_options(q, runs=q is not s)
     f = command("fetch", fetch, "download a data set into the cache")
     f.add_argument("dataset", choices=dr.data.DATASETS)
     k = command("book", book, "execute chapters at full scale (run), check "
@@ -287,12 +352,14 @@ def parser() -> argparse.ArgumentParser:
                 "(time)")
     k.add_argument("action", choices=["run", "check", "student", "time"])
     k.add_argument("chapters", nargs="*", help="default: every chapter")
-    k.add_argument("--fraction", type=float, default=1.0,
-                   help="time: fraction of each run's epochs")
+    k.add_argument("--fraction", type=float, default=None,
+                   help="time: fraction of each run's epochs (default: "
+                        "$DEEPREC_FRACTION, else 1)")
     k.add_argument("--out", default="student",
                    help="student: folder for the notebooks")
-    k.add_argument("--tolerance", type=float, default=0.02,
-                   help="check: relative tolerance of the headline numbers")
+    k.add_argument("--tolerance", type=float, default=None,
+                   help="check: relative tolerance of the headline numbers "
+                        "(default: book.tools.TOLERANCE)")
     b = command("bench", bench, "training speed benchmark")
     b.add_argument("--out", default=None, help="write results as JSON")
     return p

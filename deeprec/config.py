@@ -91,7 +91,7 @@ def field_docs(cls) -> dict[str, str]:
     body = doc.split("Attributes:", 1)[1] if "Attributes:" in doc else ""
     docs, current = {}, None
     for line in body.splitlines():
-        match = re.match(r"^\s{4,8}([a-z_, ]+):\s*(.*)$", line)
+        match = re.match(r"^\s{4,8}([a-z0-9_, ]+):\s*(.*)$", line)
         if match:
             current = [n.strip() for n in match.group(1).split(",")]
             for name in current:

@@ -67,31 +67,47 @@ def option(name: str) -> str:
 
 
 def _fields() -> dict[str, tuple[type, str, str]]:
-    """field name -> (the first config class that has it, its type, doc)."""
-    found = {}
+    """field name -> (the first config class that has it, its type, its
+    doc; where configs document it differently, each doc with its
+    class)."""
+    found, docs = {}, {}
     for cls in CONFIGS:
-        docs = field_docs(cls)
+        cls_docs = field_docs(cls)
         for f in dataclasses.fields(cls):
-            if f.name not in NOT_OPTIONS and f.name not in found:
-                found[f.name] = (cls, str(f.type), docs.get(f.name, ""))
-    return found
+            if f.name in NOT_OPTIONS:
+                continue
+            found.setdefault(f.name, (cls, str(f.type)))
+            doc = cls_docs.get(f.name, "")
+            if doc and not doc.startswith("as in"):
+                docs.setdefault(f.name, {}).setdefault(doc, cls.__name__)
+    out = {}
+    for name, (cls, kind) in found.items():
+        texts = docs.get(name, {})
+        doc = (next(iter(texts)) if len(texts) == 1 else "; ".join(
+            f"{c}: {d.rstrip('.')}" for d, c in texts.items()))
+        out[name] = (cls, kind, doc)
+    return out
 
 
 def add_config_options(parser: argparse.ArgumentParser,
-                       data: bool = True) -> None:
-    """Add one option per config field and ``--set`` to ``parser``."""
+                       runs: bool = True) -> None:
+    """Add one option per config field (only the data's without ``runs``)
+    and ``--set`` to ``parser``."""
     group = parser.add_argument_group(
-        "run settings (unset: the recipe's value; see --show-config)")
+        "run settings (unset: the recipe's value; see --show-config)"
+        if runs else "data")
     for name, (cls, kind, doc) in _fields().items():
-        if not data and cls is DataConfig:
+        if not runs and cls is not DataConfig:
             continue
         meta = "N,N,..." if kind.startswith("tuple") else kind.split(" ")[0]
         group.add_argument(option(name), *ALIASES.get(name, []),
                            dest=f"field_{name}", default=None,
                            metavar=meta.upper(), help=doc or None)
-    group.add_argument("--set", action="append", default=[],
-                       metavar="FIELD=VALUE",
-                       help="set any config field by its name")
+    if runs:
+        group.add_argument(
+            "--set", action="append", default=[], metavar="[RECIPE.]FIELD=V",
+            help="set any config field by its name; RECIPE. sets it in that "
+                 "recipe's run only (e.g. deep-ae-user.num_epochs=100)")
 
 
 def parse_value(name: str, text: str, kind: str):
@@ -122,18 +138,22 @@ def parse_value(name: str, text: str, kind: str):
 
 
 def overrides(args: argparse.Namespace) -> dict[str, object]:
-    """The fields the command line sets: ``{name: value}``."""
+    """The fields the command line sets: ``{name: value}``, where a name
+    ``recipe.field`` (from ``--set``) is meant for that recipe only."""
     known = _fields()
     found = {name: getattr(args, f"field_{name}") for name in known
              if getattr(args, f"field_{name}", None) is not None}
-    for item in args.set:
+    for item in getattr(args, "set", []):
         name, sep, value = item.partition("=")
-        name = name.strip().replace("-", "_")
-        if not sep or name not in known:
-            raise ConfigError("--set", item, "FIELD=VALUE with a field of "
-                              "the configs (see --show-config)")
-        found[name] = value
-    return {name: parse_value(name, str(value), known[name][1])
+        name = name.strip().replace("_", "-")
+        recipe, dot, field = name.rpartition(".")
+        field = field.replace("-", "_")
+        if not sep or field not in known:
+            raise ConfigError("--set", item, "[RECIPE.]FIELD=VALUE with a "
+                              "field of the configs (see --show-config)")
+        found[f"{recipe}.{field}" if dot else field] = value
+    return {name: parse_value(name.rpartition(".")[2], str(value),
+                              known[name.rpartition(".")[2]][1])
             for name, value in found.items()}
 
 

@@ -63,7 +63,7 @@ def study_explorer(history, by: str | Sequence[str],
                    titles: Sequence[str] = ("training RMSE",
                                             "validation RMSE"),
                    ylim=None, runs: Sequence | None = None,
-                   data: RatingData | None = None):
+                   data: RatingData | None = None, params=None):
     """Choose runs of a saved study and redraw their curves at once.
 
     ``history`` is a study's tidy history table (``StudyResult.history``,
@@ -73,7 +73,9 @@ def study_explorer(history, by: str | Sequence[str],
     With ``runs`` (small :class:`~deeprec.studies.Run` s, e.g. the study's
     run function with few epochs) and ``data``, the explorer also trains a
     new configuration on demand: one dropdown per label column, a button,
-    and the new curves join the selection, marked "(trained here)".
+    and the new curves join the selection, marked "(trained here)". It
+    trains at the scale, device and seed of ``params`` (the chapter's
+    :class:`~deeprec.book.ChapterParams`; default: the process's scale).
     Returns the app (an ``ipywidgets.VBox``).
     """
     import ipywidgets as w
@@ -110,7 +112,7 @@ def study_explorer(history, by: str | Sequence[str],
     app.redraw, app.pick, app.output = redraw, pick, out
     if runs:
         app.children = (pick, _trainer(runs, data, by, state, pick,
-                                       redraw), out)
+                                       redraw, params), out)
         app.train = app.children[1].train
     return app
 
@@ -120,20 +122,25 @@ def _run_names(table, by: list[str]):
     return table[by].astype(str).agg(", ".join, axis=1)
 
 
-def _trainer(runs, data, by, state, pick, redraw):
+def _trainer(runs, data, by, state, pick, redraw, params=None):
     """Dropdowns over the runs' label values and a button that trains the
     chosen run (not saved) and adds its curves to the explorer."""
     import ipywidgets as w
     import pandas as pd
 
+    from deeprec.scale import current_scale
     from deeprec.studies import run_study
 
+    scale = params.scale if params is not None else current_scale()
+    kw = ({"seed": params.seed, "device": str(params.device)}
+          if params is not None else {})
     keys = list(runs[0].label)
     drops = {k: w.Dropdown(options=list(dict.fromkeys(r.label[k]
                                                       for r in runs)),
                            description=k, layout=w.Layout(width="220px"))
              for k in keys}
-    epochs = {getattr(r.train, "num_epochs", None) for r in runs} - {None}
+    epochs = {scale.epochs(r.train.num_epochs) for r in runs
+              if hasattr(r.train, "num_epochs")}
     button = w.Button(description="Train this configuration",
                       layout=w.Layout(width="240px"))
     status = w.Output()
@@ -147,7 +154,8 @@ def _trainer(runs, data, by, state, pick, redraw):
                 print(f"no run with {label}")
                 return
             print(f"training {label} ...")
-            result = run_study([run], data, progress=True)
+            result = run_study([run], data, progress=True, scale=scale,
+                               **kw)
             tag = " (trained here)"
             hist = result.history.assign(**{by[0]: result.history[by[0]]
                                             .astype(str) + tag})

@@ -17,15 +17,20 @@ def test_bench_quick_reports_every_pipeline(capsys, tmp_path, monkeypatch):
     assert all(r["epoch_s"] > 0 and r["gflops"] > 0 for r in rows)
 
 
-def test_bench_cases_are_the_recipes():
+def test_bench_cases_are_the_recipes(monkeypatch):
+    """The benchmark times the recipes' models: change a recipe and the
+    benchmark follows."""
     scale = dr.Scale(quick=True)
     case, _ = benchmark.autorec_case(scale)
-    assert case.config == dr.recipes.AUTOREC_TRAIN
     assert case.build().config == dr.models.registry.sized(
         dr.recipes.I_AUTOREC, case.data)
+    wider = dr.Run({"model": "x"}, dr.replace(dr.recipes.DEEP_AE_BASELINE,
+                                              hidden_dims=(64, 32)),
+                   dr.recipes.BENCHMARK["deep-ae"].train)
+    monkeypatch.setitem(dr.recipes.BENCHMARK, "deep-ae", wider)
     deep, _ = benchmark.deep_case(scale)
-    assert deep.build().config.hidden_dims == (
-        dr.recipes.DEEP_AE_BASELINE.hidden_dims)
+    assert deep.build().config.hidden_dims == (64, 32)
+    assert deep.name.startswith("Deep AE n,64,32,64,n")
     assert deep.config.refeed == 1
 
 

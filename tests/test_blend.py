@@ -74,3 +74,15 @@ def test_fit_blend_records_the_ridge_it_chose(data):
     fixed = dr.fit_blend(members, data, ridge=0.5)
     assert fixed.ridge == 0.5 and not torch.equal(fixed.weights,
                                                   chosen.weights)
+
+
+def test_the_blend_follows_the_trainer_protocol(data):
+    from deeprec.train import BlendConfig, train
+    members = [dr.BiasBaseline(data), dr.GlobalMean(data)]
+    direct = dr.fit_blend(members, data, ridge=0.01)
+    result = train(dr.Blend(members), data, BlendConfig(ridge=0.01))
+    assert isinstance(result, dr.FitResult) and result.best_epoch == 0
+    torch.testing.assert_close(result.model.weights, direct.weights)
+    assert result.test_rmse == pytest.approx(
+        dr.evaluate_rmse(direct, data, "test"))
+    assert result.config == BlendConfig(ridge=0.01)

@@ -137,3 +137,46 @@ def test_listing_check_fails_on_a_missing_object():
                     "DeepAutoEncoder.forward")
     assert not _defined(ROOT / "deeprec" / "studies" / "engine.py",
                         "no_such_function")
+
+
+def test_chapters_store_no_per_cell_timestamps():
+    for path in CHAPTERS:
+        for cell in cells(path):
+            assert "execution" not in cell.get("metadata", {}), path.name
+
+
+def test_executing_a_chapter_stores_no_timestamps(tmp_path):
+    from deeprec.book import execute_notebook
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(1 + 1)")]
+    path = tmp_path / "01_tiny.ipynb"
+    nbformat.write(nb, str(path))
+    execute_notebook(path)
+    done = nbformat.read(path, as_version=4)
+    assert done.cells[0].outputs[0]["text"] == "2\n"
+    assert "execution" not in done.cells[0].metadata
+
+
+def test_book_run_syncs_the_text_source_first(tmp_path):
+    """An edit made in chapters/NN.md reaches book/NN.ipynb before the
+    notebook is executed (and its stored outputs are kept)."""
+    import shutil
+    import time
+
+    from deeprec.book.text_sources import sync
+    from deeprec.book.tools import sync_text_sources
+    (tmp_path / "book").mkdir()
+    (tmp_path / "chapters").mkdir()
+    shutil.copy(ROOT / "jupytext.toml", tmp_path)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("old text"),
+                nbformat.v4.new_code_cell("x = 1")]
+    ipynb = tmp_path / "book" / "01_tiny.ipynb"
+    nbformat.write(nb, str(ipynb))
+    sync([ipynb])  # writes the text copy
+    md = tmp_path / "chapters" / "01_tiny.md"
+    assert "old text" in md.read_text()
+    time.sleep(1.1)
+    md.write_text(md.read_text().replace("old text", "new text"))
+    sync_text_sources([ipynb])
+    assert nbformat.read(ipynb, as_version=4).cells[0].source == "new text"

@@ -85,7 +85,7 @@ def test_save_into_a_folder_names_the_file(capsys, tmp_path):
     (["--optimizer", "adagrad"], "--optimizer adagrad: must be one of sgd"),
     (["--model", "deep-ae", "--hidden", "5"],
      "--hidden-dim does not apply to --model deep-ae"),
-    (["--set", "nothing=1"], "--set nothing=1: must be FIELD=VALUE"),
+    (["--set", "nothing=1"], "--set nothing=1: must be [RECIPE.]FIELD=VALUE"),
     (["--model", "rbm"], "argument --model: invalid choice: 'rbm'"),
     (["--seed", "-1"], "--seed -1: must be an integer >= 0"),
     (["--save", "/no/such/folder/m.pt"],
@@ -159,12 +159,19 @@ def test_cli_defaults_are_the_recipes(name, capsys):
 
 
 def test_every_config_field_has_an_option_with_its_doc():
-    help_text = parser()._subparsers._group_actions[0].choices[
-        "train"].format_help()
-    for name in ("num_epochs", "hidden_dims", "pretrain_epochs", "lambda_2",
-                 "valid_fraction", "neighbours", "refeed"):
-        assert options.option(name) in help_text
-    assert "dense re-feeding steps per batch" in help_text
+    from deeprec.config import field_docs
+    train = parser()._subparsers._group_actions[0].choices["train"]
+    actions = {a.dest: a for a in train._actions}
+    for cls in options.CONFIGS:
+        docs = field_docs(cls)
+        for field in dataclasses.fields(cls):
+            if field.name in options.NOT_OPTIONS:
+                continue
+            action = actions[f"field_{field.name}"]
+            assert options.option(field.name) in action.option_strings
+            assert action.default is None  # no default of its own
+            assert field.name in docs, f"{cls.__name__}.{field.name}"
+            assert action.help
 
 
 def test_stats_prints_table1(capsys):
@@ -177,19 +184,65 @@ def test_study_reruns_when_the_definition_changes(capsys, tmp_path):
     """The issue's command pair: the second command must retrain and print
     the u2 numbers, not the saved u1 ones."""
     out_dir = str(tmp_path / "hid")
-    code, first, _ = run(["study", "autorec-hidden", "--split", "u1",
-                          "--epochs", "1", "--out", out_dir,
-                          "--no-progress"], capsys)
-    assert code == 0 and "10 runs trained here" in first
-    code, second, _ = run(["study", "autorec-hidden", "--split", "u2",
-                           "--epochs", "2", "--out", out_dir,
-                           "--no-progress"], capsys)
-    assert code == 0 and "10 runs trained here" in second
+    study = ["study", "autorec-hidden", "--out", out_dir, "--no-progress"]
+    code, first, _ = run([*study, "--split", "u1", "--epochs", "3"], capsys)
+    assert code == 0 and "8 runs trained here" in first
+    code, second, _ = run([*study, "--split", "u2", "--epochs", "50"],
+                          capsys)
+    assert code == 0 and "8 runs trained here" in second
     assert "synthetic/u2" in second and "synthetic/u1" not in second
-    code, third, _ = run(["study", "autorec-hidden", "--split", "u2",
-                          "--epochs", "2", "--out", out_dir,
-                          "--no-progress"], capsys)
-    assert "0 runs trained here" in third and "10 read from saved" in third
+    code, third, _ = run([*study, "--split", "u2", "--epochs", "50"],
+                         capsys)
+    assert "0 runs trained here" in third and "8 read from saved" in third
+
+
+def test_an_epoch_change_alone_retrains(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("DEEPREC_QUICK")  # epochs as given (no quick cap)
+    monkeypatch.setattr("deeprec.cli.current_scale",
+                        lambda *a: __import__("deeprec").Scale())
+    study = ["study", "autorec-orientation", "--dataset", "synthetic",
+             "--out", str(tmp_path), "--no-progress"]
+    assert run([*study, "--epochs", "1"], capsys)[0] == 0
+    code, out, _ = run([*study, "--epochs", "2"], capsys)
+    assert code == 0 and "2 runs trained here" in out
+
+
+def test_set_can_name_one_recipe_of_the_comparison(capsys):
+    code, out, _ = run(["study", "comparison", "--show-config", "--set",
+                        "deep-ae-user.num_epochs=7"], capsys)
+    assert code == 0
+    configs = [json.loads(line) for line in out.splitlines()]
+    epochs = {c["label"]["model"]: c["train"].get("num_epochs")
+              for c in configs}
+    assert epochs["Deep AE (user)"] == 7
+    assert epochs["Deep AE (item)"] == recipes.COMPARISON_DEEP_TRAIN.num_epochs
+    assert epochs["BiasedMF"] == recipes.MF_TRAIN.num_epochs
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["study", "comparison", "--out", "x", "--epochs", "5"],
+     "name the recipe, e.g. --set deep-ae-user.num_epochs=100"),
+    (["study", "comparison", "--out", "x", "--seeds", "0", "0"],
+     "--seeds 0 0: must be distinct integers >= 0"),
+    (["study", "dropout", "--seeds", "1"],
+     "--seeds applies to study comparison only"),
+    (["study", "dropout", "--set", "i-autorec.hidden_dim=3"],
+     "--set i-autorec.hidden_dim does not apply to any run of study"),
+    (["stats", "--epochs", "3"], "unrecognized arguments: --epochs 3"),
+    (["book", "run", "--quick"], "book run writes the published outputs"),
+    (["train", "--valid-fraction", "2", "--show-config"],
+     "--valid-fraction 2.0: must be a number in [0, 1)"),
+])
+def test_more_bad_options_get_one_line_and_exit_2(argv, expected, capsys):
+    code, _, err = run(argv, capsys)
+    assert code == 2 and expected in error_line(err)
+
+
+def test_a_study_with_a_diverged_run_exits_3(capsys, tmp_path):
+    code, out, err = run(["study", "refeeding", "--lr", "1e30", "--out",
+                          str(tmp_path), "--no-progress"], capsys)
+    assert code == 3 and "6 run(s) diverged" in error_line(err)
+    assert not (tmp_path / "models").exists()
 
 
 @pytest.mark.parametrize("name", ["refeeding", "autorec-orientation"])
@@ -203,9 +256,8 @@ def test_study_runs_and_saves(name, capsys, tmp_path):
 
 def test_comparison_study_saves_models_and_blends(capsys, tmp_path):
     code, out, _ = run(["study", "comparison", "--seeds", "0", "1", "--out",
-                        str(tmp_path), "--device", "cpu", "--no-progress",
-                        "--epochs", "1", "--pretrain-epochs", "1",
-                        "--finetune-epochs", "1"], capsys)
+                        str(tmp_path), "--device", "cpu", "--no-progress"],
+                       capsys)
     assert code == 0
     assert "Blend" in out and "test_rmse_mean" in out
     assert "blend pooled over seeds [0, 1]: valid" in out

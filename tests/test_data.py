@@ -250,14 +250,15 @@ def test_next_fetch_removes_leftovers_of_killed_fetches(
     fresh_extract = home / ".extract-zz9_x9q2"
     for folder in (live, other, old_extract, fresh_extract):
         folder.mkdir()
-    old_pooch, fresh_pooch = home / "tmpq8_z0k1m", home / "tmpzz9_x9q2"
-    old_pooch.write_bytes(b"PK")
+    # someone else's temporary files in a shared cache folder: kept
+    other_tmp, fresh_pooch = home / "tmpq8_z0k1m", home / "tmpzz9_x9q2"
+    other_tmp.write_bytes(b"PK")
     fresh_pooch.write_bytes(b"PK")
     _age(old_extract, 7200)
-    _age(old_pooch, 7200)
+    _age(other_tmp, 7200)
     folder = fetch_movielens("ml-100k", home, progress=False)
     assert (folder / "u1.base").is_file()
-    kept = {live, other, fresh_extract, fresh_pooch}
+    kept = {live, other, fresh_extract, fresh_pooch, other_tmp}
     assert set(home.iterdir()) == kept | {folder, home / "ml-100k.zip"}
     # cached now (and offline): the next fetch still cleans up first
     server.shutdown()

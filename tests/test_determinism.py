@@ -107,14 +107,25 @@ def test_two_runs_from_one_seed_are_identical(data, name):
     assert_same(run(name, data), run(name, data))
 
 
-def test_no_trainer_uses_a_nondeterministic_kernel(data):
-    """torch raises on any op it knows to be nondeterministic."""
-    torch.use_deterministic_algorithms(True)
-    try:
-        for name in TRAINERS:
-            run(name, data)
-    finally:
-        torch.use_deterministic_algorithms(False)
+@pytest.mark.parametrize("config", [dr.models.BiasConfig(),
+                                    dr.models.KNNConfig("item"),
+                                    dr.models.KNNConfig("user")],
+                         ids=lambda c: type(c).__name__)
+def test_closed_form_fits_and_the_blend_repeat_exactly(data, config):
+    from deeprec.train import BlendConfig, train
+
+    def fitted():
+        model = dr.build_model(config, data)
+        blend = train(dr.Blend([model, dr.GlobalMean(data)]), data,
+                      BlendConfig())
+        return model, blend
+
+    (a, blend_a), (b, blend_b) = fitted(), fitted()
+    torch.testing.assert_close(dr.predict_ratings(a, data, "test"),
+                               dr.predict_ratings(b, data, "test"),
+                               rtol=0, atol=0)
+    assert torch.equal(blend_a.model.weights, blend_b.model.weights)
+    assert blend_a.test_rmse == blend_b.test_rmse
 
 
 def test_glocal_k_run_ignores_what_ran_before_it_in_a_study(data):

@@ -15,6 +15,10 @@ from deeprec.scale import FRACTION_ENV, QUICK_ENV
 from deeprec.utils import atomic_path, environment
 
 
+#: Relative tolerance of ``book check`` on the headline numbers.
+TOLERANCE = 0.02
+
+
 def chapter_paths() -> list[str]:
     """Every chapter notebook, ``book/NN_*.ipynb``."""
     return sorted(glob.glob("book/[0-9]*.ipynb"))
@@ -59,7 +63,7 @@ def execute_notebook(path, out_path=None, timeout: int | None = None,
 
 
 def compare_headlines(committed: dict, fresh: dict,
-                      tolerance: float = 0.02) -> list[str]:
+                      tolerance: float = TOLERANCE) -> list[str]:
     """Differences larger than ``tolerance`` (relative) between two sets of
     headline numbers; an empty list means they agree."""
     problems = []
@@ -75,15 +79,16 @@ def compare_headlines(committed: dict, fresh: dict,
     return problems
 
 
-def run_chapters(paths, quick: bool = False) -> None:
-    """Sync, then execute each chapter in place (the published outputs)."""
+def run_chapters(paths) -> None:
+    """Sync, then execute each chapter in place at full scale (the
+    published outputs)."""
     sync_text_sources(paths)
     for path in paths:
-        numbers = execute_notebook(path, quick=quick)
+        numbers = execute_notebook(path)
         print(f"{path}: executed; headline {numbers}", flush=True)
 
 
-def check_chapters(paths, tolerance: float = 0.02) -> bool:
+def check_chapters(paths, tolerance: float = TOLERANCE) -> bool:
     """Re-execute each chapter into a temporary folder, nothing reused
     from saved results, and compare its headline numbers with the
     committed ones; True when all agree."""

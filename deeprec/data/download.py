@@ -84,13 +84,13 @@ def _remove_leftovers(home: Path, name: str, archive: Archive) -> None:
     """Delete what killed fetches of ``name`` left in ``home``.
 
     Our folders carry the PID: they go once that process is dead. The
-    nameless ones of older versions (``.extract-<random>`` folders, pooch's
-    ``tmp<random>`` downloads) go when older than an hour.
+    nameless ``.extract-<random>`` folders of older versions go when older
+    than an hour. Nothing else is touched (the cache folder may be shared,
+    e.g. ``DEEPREC_DATA=/tmp``).
     """
     remove_stale_temps(home, f".download-{name}.")
     remove_stale_temps(home, f".extract-{archive.folder}.")
     remove_stale_temps(home, ".extract-")
-    remove_stale_temps(home, "tmp")
 
 
 def _private_folder(home: Path, kind: str, name: str) -> Path:

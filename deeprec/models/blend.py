@@ -53,6 +53,25 @@ class Blend(nn.Module):
         return (stacked @ self.weights.to(stacked.device)
                 + self.bias.to(stacked.device))
 
+    def fit_weights(self, data: RatingData, part: str = "valid",
+                    ridge: float | None = None) -> "Blend":
+        """Fit the weights and bias on the ``part`` ratings (validation by
+        default; never the test set) with ``ridge`` or, by default, the
+        one :func:`choose_ridge` picks on those ratings; returns self."""
+        entries = data.part(part)
+        if len(entries) == 0:
+            raise ValueError(f"no {part!r} ratings to fit blend weights on; "
+                             f"load the split with a validation carve-out")
+        preds = torch.stack([predict_ratings(m, data, entries, clip=False)
+                             for m in self.members], dim=1)
+        if ridge is None:
+            ridge, _ = choose_ridge(preds, entries.ratings)
+        weights, bias = fit_blend_weights(preds, entries.ratings, ridge)
+        self.weights.copy_(torch.tensor(weights))
+        self.bias.fill_(bias)
+        self.ridge = ridge
+        return self
+
     def extra_repr(self) -> str:
         return ", ".join(f"{n}: {w:.3f}" for n, w in
                          zip(self.names, self.weights.tolist())) + \
@@ -115,16 +134,5 @@ def fit_blend(members: Sequence[nn.Module], data: RatingData,
               names: Sequence[str] | None = None, part: str = "valid",
               ridge: float | None = None) -> Blend:
     """A :class:`Blend` of trained ``members`` with weights fitted on the
-    ``part`` ratings (validation by default; never fit on the test set),
-    with ``ridge`` or, by default, the one :func:`choose_ridge` picks on
-    those ratings."""
-    entries = data.part(part)
-    if len(entries) == 0:
-        raise ValueError(f"no {part!r} ratings to fit blend weights on; "
-                         f"load the split with a validation carve-out")
-    preds = torch.stack([predict_ratings(m, data, entries, clip=False)
-                         for m in members], dim=1)
-    if ridge is None:
-        ridge, _ = choose_ridge(preds, entries.ratings)
-    weights, bias = fit_blend_weights(preds, entries.ratings, ridge)
-    return Blend(members, weights, bias, names, ridge)
+    ``part`` ratings (see :meth:`Blend.fit_weights`)."""
+    return Blend(members, names=names).fit_weights(data, part, ridge)

@@ -39,8 +39,9 @@ class GLocalKConfig:
             user-based), the length of the global kernel's pooled vector.
         hidden_dims: kernel layers of the encoder (paper: 500, 500).
         kernel_dim: length of the embeddings u, v (paper: 5).
-        lambda_2: L2 penalty on every W (paper: 20 on ML-100K).
-        lambda_s: penalty on every local kernel K, pushing it to zero.
+        l2: L2 penalty on every W (the paper's lambda_2: 20 on ML-100K).
+        kernel_l2: L2 penalty on every local kernel K, pushing it to zero
+            (the paper's lambda_s).
         global_size: side of the global convolution kernel (paper: 3).
         dot_scale: scale of the global kernel's dot product (paper: 1).
         orientation: ``"item"`` (the paper: rows are items) or ``"user"``.
@@ -50,8 +51,8 @@ class GLocalKConfig:
     num_rows: int | None = None
     hidden_dims: tuple[int, ...] = (500, 500)
     kernel_dim: int = 5
-    lambda_2: float = 20.0
-    lambda_s: float = 0.006
+    l2: float = 20.0
+    kernel_l2: float = 0.006
     global_size: int = 3
     dot_scale: float = 1.0
     orientation: str = "item"
@@ -59,8 +60,8 @@ class GLocalKConfig:
     def __post_init__(self):
         validate(self, num_inputs=optional(integer(1)),
                  num_rows=optional(integer(1)), hidden_dims=sizes(1),
-                 kernel_dim=integer(1), lambda_2=number(0),
-                 lambda_s=number(0), global_size=integer(1),
+                 kernel_dim=integer(1), l2=number(0),
+                 kernel_l2=number(0), global_size=integer(1),
                  dot_scale=number(0, low_open=True),
                  orientation=one_of(("item", "user")))
 
@@ -95,11 +96,11 @@ class KernelLayer(nn.Module):
         return self.activation(x @ (self.W * local_kernel(self.u, self.v))
                                + self.b)
 
-    def penalty(self, lambda_2: float, lambda_s: float) -> torch.Tensor:
-        """``lambda_s/2 ||K||^2 + lambda_2/2 ||W||^2`` (TensorFlow's l2)."""
+    def penalty(self, l2: float, kernel_l2: float) -> torch.Tensor:
+        """``kernel_l2/2 ||K||^2 + l2/2 ||W||^2`` (TensorFlow's l2)."""
         k = local_kernel(self.u, self.v)
-        return 0.5 * (lambda_s * k.square().sum()
-                      + lambda_2 * self.W.square().sum())
+        return 0.5 * (kernel_l2 * k.square().sum()
+                      + l2 * self.W.square().sum())
 
 
 class GLocalK(nn.Module):
@@ -153,5 +154,5 @@ class GLocalK(nn.Module):
     def penalty(self) -> torch.Tensor:
         """The regulariser added to the half sum of squared errors."""
         c = self.config
-        return sum(layer.penalty(c.lambda_2, c.lambda_s)
+        return sum(layer.penalty(c.l2, c.kernel_l2)
                    for layer in self.layers)

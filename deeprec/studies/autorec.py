@@ -16,17 +16,27 @@ def orientation_runs(train: TrainConfig = AUTOREC_TRAIN) -> list[Run]:
             Run({"model": "U-AutoRec"}, U_AUTOREC, train)]
 
 
-def autorec_activation_runs(train: TrainConfig = AUTOREC_TRAIN
-                            ) -> list[Run]:
-    """Table (b): output f and hidden g in {identity, sigmoid}."""
-    return [Run({"f": f, "g": g}, replace(
-        I_AUTOREC, output_activation=f, hidden_activation=g), train)
-        for f in ("identity", "sigmoid") for g in ("identity", "sigmoid")]
+#: Table (b)'s output functions: a sigmoid stretched to the rating scale
+#: (0, 5) stands for f = sigmoid (the paper does not say how it matched).
+OUTPUTS = {"identity": "identity", "sigmoid": "sigmoid5"}
+#: The lambdas Table (b) tunes over, per activation pair, on validation.
+TABLE_B_LAMBDAS = (10.0, 100.0, 1000.0, 10000.0)
+
+
+def autorec_activation_runs(train: TrainConfig = AUTOREC_TRAIN,
+                            lambdas=TABLE_B_LAMBDAS) -> list[Run]:
+    """Table (b): output f and hidden g in {identity, sigmoid}, each pair
+    at every lambda (the pair's lambda is then chosen on validation)."""
+    return [Run({"f": f, "g": g, "lambda": lam}, replace(
+        I_AUTOREC, output_activation=OUTPUTS[f], hidden_activation=g),
+        replace(train, l2=lam))
+        for f in ("identity", "sigmoid") for g in ("identity", "sigmoid")
+        for lam in lambdas]
 
 
 def hidden_units_runs(train: TrainConfig = AUTOREC_TRAIN,
-                      hidden_dims=(10, 20, 40, 80, 100, 200, 300, 400, 500,
-                                   1000)) -> list[Run]:
+                      hidden_dims=(10, 20, 40, 80, 160, 320, 500, 1000)
+                      ) -> list[Run]:
     """Figure 2: I-AutoRec's RMSE against the hidden units k."""
     return [Run({"hidden_dim": k}, replace(I_AUTOREC, hidden_dim=k), train)
             for k in hidden_dims]

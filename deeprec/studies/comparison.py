@@ -13,7 +13,8 @@ from deeprec.evaluate import evaluate_rmse
 from deeprec.models import count_parameters, knn
 from deeprec.scale import Scale
 from deeprec.studies.engine import (Run, StudyResult, load_trained,
-                                    run_study, with_seeds)
+                                    read_run, run_key, run_study,
+                                    with_seeds)
 from deeprec.studies.recipes import SEEDS, recipe
 
 #: Largest users x items matrix on which the comparison trains GLocal-K: it
@@ -63,17 +64,25 @@ BLEND_MEMBERS = ("BiasedMF", "Item kNN", "User kNN", "I-AutoRec",
                  "U-AutoRec", "Deep AE (user)", "Deep AE (item)", "GLocal-K")
 
 
+def _diverged(run: Run, data: RatingData, path, scale, device) -> bool:
+    record = read_run(path, run_key(run, data, scale=scale, device=device))
+    return bool(record and record["summary"].get("diverged"))
+
+
 def blend_rows(runs: list[Run], data: RatingData, path: str | Path,
                members=BLEND_MEMBERS, name: str = "Blend",
                pool_seeds: bool = False, ridge: float | None = None,
-               scale: Scale | None = None) -> pd.DataFrame:
+               scale: Scale | None = None, device: str | None = None
+               ) -> pd.DataFrame:
     """For each seed of ``runs``: a validation-fitted :class:`Blend` of the
     saved trained ``members`` of that seed; one summary row each, with the
     fitted weights (``w_<member>`` columns). ``pool_seeds`` fits one blend
     of the members of every seed instead (seed ``"all"``); a closed-form
     member (the same for every seed) joins it once. ``ridge``: as in
     :func:`~deeprec.models.fit_blend` (default: chosen by
-    cross-validation on the validation ratings)."""
+    cross-validation on the validation ratings). ``scale`` and ``device``
+    as given to :func:`comparison_study`; a member whose run diverged is
+    left out with a warning."""
     from deeprec.models import fit_blend
     from deeprec.models.registry import is_closed_form
     seeds = sorted({r.seed() for r in runs})
@@ -82,12 +91,19 @@ def blend_rows(runs: list[Run], data: RatingData, path: str | Path,
     for tag, group in groups:
         chosen = [r for r in runs if r.seed() in group
                   and r.label["model"] in members]
+        failed = [r for r in chosen
+                  if _diverged(r, data, path, scale, device)]
+        for r in failed:
+            warnings.warn(f"{r.label}: the run diverged; left out of the "
+                          f"blend", stacklevel=2)
+        chosen = [r for r in chosen if r not in failed]
         if pool_seeds:  # closed-form members: the first seed's copy only
             chosen = [r for r in chosen if not is_closed_form(r.model)
                       or r.seed() == group[0]]
         names = [r.label["model"] + (f" #{r.seed()}" if pool_seeds else "")
                  for r in chosen]
-        blend = fit_blend([load_trained(r, path, data, scale=scale)
+        blend = fit_blend([load_trained(r, path, data, scale=scale,
+                                        device=device)
                            for r in chosen], data, names, ridge=ridge)
         row = {"model": name, "seed": tag, "dataset": data.name,
                "parameters": sum(count_parameters(m)
@@ -113,7 +129,8 @@ def comparison_study(data: RatingData, runs: list[Run], path: str | Path,
     seeded = with_seeds(runs, seeds)
     result = run_study(seeded, data, path=path, progress=progress,
                        save_models=True, scale=scale, device=device)
-    blends = blend_rows(seeded, data, path, members, scale=scale)
+    blends = blend_rows(seeded, data, path, members, scale=scale,
+                        device=device)
     summary = pd.concat([result.summary, blends], ignore_index=True)
     result = StudyResult(summary, result.history, result.trained,
                          result.reused)

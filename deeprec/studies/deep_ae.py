@@ -55,8 +55,9 @@ def dropout_runs(train: TrainConfig = DEEP_AE_TRAIN,
 
 
 def refeeding_runs(train: TrainConfig = DEEP_AE_TRAIN,
-                   lrs=(0.001, 0.005)) -> list[Run]:
-    """Figure 5: the baseline with and without dense re-feeding."""
+                   lrs=(0.001, 0.005, 0.05)) -> list[Run]:
+    """Figure 5: the baseline with and without dense re-feeding, at the
+    paper's two learning rates and one ten times larger."""
     return [Run({"lr": lr, "refeed": k}, DEEP_AE_BASELINE,
                 replace(train, lr=lr, refeed=k))
             for lr in lrs for k in (0, 1)]

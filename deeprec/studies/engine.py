@@ -28,12 +28,22 @@ from torch import nn
 
 from deeprec.config import as_dict
 from deeprec.data.matrix import RatingData
-from deeprec.models import count_parameters
-from deeprec.models.registry import build_model, is_closed_form, sized
+from deeprec.models import (AutoRecConfig, DeepAEConfig, GLocalKConfig,
+                            MFConfig, count_parameters)
+from deeprec.models.registry import (CLOSED_FORM, build_model,
+                                     is_closed_form, sized)
 from deeprec.scale import Scale, current_scale, scaled
 from deeprec.train import (PLACEMENT_FIELDS, ClosedFormConfig, FitResult,
+                           GLocalKTrainConfig, MFTrainConfig, TrainConfig,
                            train)
 from deeprec.utils import atomic_path, get_device, set_seed
+
+
+#: Model config -> the train config its trainer takes.
+TRAIN_CONFIGS = {AutoRecConfig: TrainConfig, DeepAEConfig: TrainConfig,
+                 GLocalKConfig: GLocalKTrainConfig,
+                 MFConfig: MFTrainConfig,
+                 **{c: ClosedFormConfig for c in CLOSED_FORM}}
 
 
 @dataclass
@@ -60,6 +70,12 @@ class Run:
                                  f"{type(self.model).__name__} is trained: "
                                  f"give its train config")
             self.train = ClosedFormConfig()
+        wanted = TRAIN_CONFIGS.get(type(self.model))
+        if wanted is not None and not isinstance(self.train, wanted):
+            raise TypeError(f"run {self.label}: a "
+                            f"{type(self.model).__name__} trains with a "
+                            f"{wanted.__name__}, not a "
+                            f"{type(self.train).__name__}")
 
     def seed(self, default: int = 0) -> int:
         """The run's seed: its label's ``seed`` (see :func:`with_seeds`),
@@ -81,8 +97,12 @@ def run_definition(run: Run, data: RatingData, seed: int = 0,
                    scale: Scale | None = None) -> dict:
     """Everything that defines a run's result: label, both configs (at
     ``scale``, with the seed), the data's identity and the library
-    version. Where and how visibly it trains (device, progress bar) are
-    left out."""
+    version, and the kind of device it trains on (cpu, cuda, mps: their
+    numbers differ). Which device of a kind, and the progress bar, are
+    left out; so are the thread count and the CPU's instruction set, which
+    every row records (they move GLocal-K's RMSE by about 0.002, within
+    its seed-to-seed spread).
+    """
     from deeprec import __version__
     run = run.resolved(data, seed, scale)
     train_config = {k: v for k, v in as_dict(run.train).items()
@@ -90,12 +110,17 @@ def run_definition(run: Run, data: RatingData, seed: int = 0,
     return {"label": run.label, "model": as_dict(run.model),
             "train": train_config, "data": data.name,
             "data_fingerprint": data.fingerprint, "seed": run.train.seed,
-            "version": __version__}
+            "version": __version__,
+            "device": get_device(run.train.device).type}
 
 
 def run_key(run: Run, data: RatingData, seed: int = 0,
-            scale: Scale | None = None) -> str:
-    """A hash of :func:`run_definition`: the run's name on disk."""
+            scale: Scale | None = None, device: str | None = None) -> str:
+    """A hash of :func:`run_definition` (trained on ``device``, default
+    the config's): the run's name on disk."""
+    if device:
+        run = Run(run.label, run.model, replace(run.train,
+                                                device=str(device)))
     text = json.dumps(run_definition(run, data, seed, scale),
                       sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -126,22 +151,30 @@ class StudyResult:
 
     @classmethod
     def load(cls, path: str | Path) -> "StudyResult":
-        """Read tables written by :meth:`save` (or :func:`run_study`)."""
+        """Read a study saved by :func:`run_study` (or :meth:`save`): the
+        runs of ``summary.csv``, in its order; each run's row and history
+        are read from its run file where there is one (``history.csv`` is
+        only a view of those), so the tables always agree."""
         path = Path(path)
-        tables = []
-        for name in ("summary", "history"):
-            file = path / f"{name}.csv"
-            if name == "summary" and not file.exists():
-                raise FileNotFoundError(f"{file}: no saved study here")
-            try:
-                tables.append(pd.read_csv(file) if file.exists()
-                              else pd.DataFrame())
-            except pd.errors.EmptyDataError:
-                tables.append(pd.DataFrame())
-            if name == "summary" and "key" not in tables[0]:
-                raise ValueError(f"{file}: not a study summary (it has no "
-                                 f"'key' column)")
-        return cls(*tables)
+        file = path / "summary.csv"
+        if not file.exists():
+            raise FileNotFoundError(f"{file}: no saved study here")
+        try:
+            summary = pd.read_csv(file)
+        except pd.errors.EmptyDataError:
+            summary = pd.DataFrame()
+        if "key" not in summary:
+            raise ValueError(f"{file}: not a study summary (it has no "
+                             f"'key' column)")
+        records = [read_run(path, key) for key in summary.key]
+        if records and all(records):
+            return _tables(records)
+        hist = path / "history.csv"
+        try:
+            history = pd.read_csv(hist) if hist.exists() else pd.DataFrame()
+        except pd.errors.EmptyDataError:
+            history = pd.DataFrame()
+        return cls(summary, history)
 
     def record(self) -> str:
         """One line for a chapter's run record: what was trained here and
@@ -164,17 +197,20 @@ def model_file(path: str | Path, key: str) -> Path:
     return Path(path) / "models" / f"{key}.pt"
 
 
-def _read_run(path: Path, key: str, need_model: bool) -> dict | None:
+def read_run(path: Path, key: str, need_model: bool = False) -> dict | None:
     """The saved record of run ``key``, or None if it has none (or an
     unreadable one, or lacks the weights asked for)."""
-    file = _run_file(path, key)
-    if need_model and not model_file(path, key).exists():
-        return None
     try:
-        record = json.loads(file.read_text())
+        record = json.loads(_run_file(Path(path), key).read_text())
     except (OSError, ValueError):
         return None
-    return record if {"summary", "history"} <= set(record) else None
+    if not isinstance(record, dict) or not {"summary", "history"} <= set(
+            record):
+        return None
+    if (need_model and not record["summary"].get("diverged")
+            and not model_file(path, key).exists()):
+        return None  # a diverged run has no weights to save
+    return record
 
 
 def _flat(prefix: str, config) -> dict:
@@ -250,15 +286,16 @@ def run_study(runs: list[Run], data: RatingData,
     path = Path(path) if path is not None else None
     records, trained, reused = [], [], []
     for run in runs:
-        key = run_key(run, data, seed, scale)
-        record = (_read_run(path, key, save_models and run.train is not None
+        key = run_key(run, data, seed, scale, device)
+        record = (read_run(path, key, save_models and run.train is not None
                             and not is_closed_form(run.model))
                   if path is not None else None)
         if record is None:
             concrete = run.resolved(data, seed, scale, device)
             model, record = train_run(concrete, data, key, progress)
             if path is not None:
-                if save_models and not is_closed_form(run.model):
+                if (save_models and not is_closed_form(run.model)
+                        and not record["summary"]["diverged"]):
                     with atomic_path(model_file(path, key)) as tmp:
                         torch.save(model.state_dict(), tmp)
                 _write_run(path, key, record)  # last: marks it finished
@@ -281,22 +318,28 @@ def _tables(records: list[dict]) -> StudyResult:
 
 
 def load_trained(run: Run, path: str | Path, data: RatingData,
-                 seed: int = 0, scale: Scale | None = None) -> nn.Module:
+                 seed: int = 0, scale: Scale | None = None,
+                 device: str | None = None) -> nn.Module:
     """The trained model of ``run`` saved by ``run_study(...,
-    save_models=True)`` into ``path`` (in eval mode, on the CPU). A
-    closed-form model is rebuilt from ``data``."""
+    save_models=True)`` into ``path`` (in eval mode, on the CPU); ``seed``,
+    ``scale`` and ``device`` as given to run_study. A closed-form model is
+    rebuilt from ``data``."""
     concrete = run.resolved(data, seed, scale, "cpu")
     if is_closed_form(run.model):
         return build_model(concrete.model, data).eval()
-    file = model_file(path, run_key(run, data, seed, scale))
+    file = model_file(path, run_key(run, data, seed, scale, device))
     if not file.exists():
         raise FileNotFoundError(
             f"{file}: no saved model for run {run.label} (this definition "
             f"was not trained with save_models=True in {path})")
-    set_seed(concrete.train.seed)
+    from deeprec.checkpoint import CheckpointError, read_tensors
     model = build_model(concrete.model, data)
-    model.load_state_dict(torch.load(file, map_location="cpu",
-                                     weights_only=True))
+    try:
+        model.load_state_dict(read_tensors(file))
+    except (RuntimeError, TypeError, AttributeError) as error:
+        first = str(error).splitlines()[0]
+        raise CheckpointError(f"{file}: weights do not fit run "
+                              f"{run.label} ({first})") from None
     return model.eval()
 
 

@@ -72,6 +72,15 @@ RECIPES = {
 }
 
 
+#: The speed benchmark's cases (``python -m deeprec bench``): the runs
+#: whose training step it times, the deep one with one dense re-feed.
+BENCHMARK = {
+    "autorec": RECIPES["i-autorec"],
+    "deep-ae": Run({"model": "Deep AE (user), re-feeding"},
+                   DEEP_AE_BASELINE, replace(DEEP_AE_TRAIN, refeed=1)),
+}
+
+
 def recipe(name: str) -> Run:
     """A copy of the named recipe (see :data:`RECIPES`)."""
     if name not in RECIPES:

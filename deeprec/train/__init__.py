@@ -3,8 +3,8 @@
 Every trainer is called as ``trainer(model, data, config)`` and returns a
 :class:`FitResult`; the config's type picks the trainer
 (:func:`trainer_for`): the autoencoder loop (:mod:`.loop`), GLocal-K's
-L-BFGS stages (:mod:`.glocal_k`), biased MF's SGD (:mod:`.mf`) and the
-closed-form models (:mod:`.closed_form`).
+L-BFGS stages (:mod:`.glocal_k`), biased MF's SGD (:mod:`.mf`), the
+closed-form models and the blend (:mod:`.closed_form`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from typing import Callable
 from torch import nn
 
 from deeprec.data.matrix import RatingData
-from deeprec.train.closed_form import fit_closed_form
+from deeprec.train.closed_form import fit_blend_model, fit_closed_form
 from deeprec.train.configs import (EPOCH_FIELDS, PLACEMENT_FIELDS,  # noqa
-                                   ClosedFormConfig, GLocalKTrainConfig,
-                                   MFTrainConfig, TrainConfig)
+                                   BlendConfig, ClosedFormConfig,
+                                   GLocalKTrainConfig, MFTrainConfig,
+                                   TrainConfig)
 from deeprec.train.glocal_k import fit_glocal_k
 from deeprec.train.loop import (DENSE_LIMIT, fit, make_optimizer,  # noqa
                                 reconstruction_loss, row_source, run_epoch,
@@ -28,7 +29,8 @@ from deeprec.train.result import Checkpoint, FitResult  # noqa: F401
 #: Train config type -> its trainer.
 TRAINERS: dict[type, Callable[..., FitResult]] = {
     TrainConfig: fit, GLocalKTrainConfig: fit_glocal_k,
-    MFTrainConfig: fit_mf, ClosedFormConfig: fit_closed_form}
+    MFTrainConfig: fit_mf, ClosedFormConfig: fit_closed_form,
+    BlendConfig: fit_blend_model}
 
 
 def trainer_for(config) -> Callable[..., FitResult]:

@@ -4,7 +4,8 @@ The config's type picks the trainer (:func:`deeprec.train.trainer_for`):
 :class:`TrainConfig` -> :func:`~deeprec.train.fit` (autoencoders),
 :class:`GLocalKTrainConfig` -> :func:`~deeprec.train.fit_glocal_k`,
 :class:`MFTrainConfig` -> :func:`~deeprec.train.fit_mf`,
-:class:`ClosedFormConfig` -> :func:`~deeprec.train.fit_closed_form`.
+:class:`ClosedFormConfig` -> :func:`~deeprec.train.fit_closed_form`,
+:class:`BlendConfig` -> :func:`~deeprec.train.fit_blend_model`.
 ``l2`` is the one name of an L2 penalty on the weights in the objective;
 ``weight_decay`` is the optimizer's own decay.
 """
@@ -183,10 +184,37 @@ class ClosedFormConfig:
                  progress=BOOL)
 
 
+@dataclass
+class BlendConfig:
+    """How :func:`~deeprec.train.fit_blend_model` fits a
+    :class:`~deeprec.models.Blend` of trained members.
+
+    Attributes:
+        ridge: ridge strength of the least-squares weights (None: chosen
+            by cross-validation on the validation ratings).
+        clip, device: as in :class:`TrainConfig`.
+        seed: recorded only (the fit is deterministic).
+        progress: unused (nothing to show).
+    """
+
+    ridge: float | None = None
+    clip: bool = True
+    seed: int = 0
+    device: str = "auto"
+    progress: bool = True
+
+    def __post_init__(self):
+        validate(self, ridge=((lambda v: v is None or (
+            isinstance(v, (int, float)) and v >= 0)), "a number >= 0 or "
+            "unset"), clip=BOOL, seed=integer(0), device=DEVICE,
+            progress=BOOL)
+
+
 #: Fields of every train config that say where and how visibly a run
 #: trains, not what it computes: left out of a run's identity.
 PLACEMENT_FIELDS = ("device", "progress")
 #: Each train config's epoch-count fields (what the scale shortens).
 EPOCH_FIELDS = {TrainConfig: ("num_epochs",),
                 GLocalKTrainConfig: ("pretrain_epochs", "finetune_epochs"),
-                MFTrainConfig: ("num_epochs",), ClosedFormConfig: ()}
+                MFTrainConfig: ("num_epochs",), ClosedFormConfig: (),
+                BlendConfig: ()}
