@@ -100,18 +100,19 @@ def check_save(target: str, run: dr.Run, name: str) -> None:
     if is_closed_form(run.model):
         raise UsageError(f"--save: {name} is fitted in closed form from "
                          f"the data; there is nothing to save")
-    path = Path(target)
-    folder = path if path.is_dir() or target.endswith(("/", os.sep)) \
-        else path.parent
-    if not folder.is_dir():
-        raise UsageError(f"--save {target}: folder {folder} does not exist")
+    path = Path(target)  # a file, or a (new) folder: its parent must exist
+    if not path.is_dir() and not path.parent.is_dir():
+        raise UsageError(f"--save {target}: folder {path.parent} does not "
+                         f"exist")
 
 
 def save_path(target: str, name: str, data: dr.RatingData) -> Path:
     """Where ``--save`` writes: a file, or a file named after the run and
-    the data in an existing folder."""
+    the data in a folder (an existing one, or one given with a trailing
+    slash, made now)."""
     path = Path(target)
-    if path.is_dir():
+    if path.is_dir() or target.endswith(("/", os.sep)):
+        path.mkdir(exist_ok=True)
         return path / f"{name}-{data.name.replace('/', '-')}.pt"
     return path
 

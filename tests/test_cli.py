@@ -64,6 +64,10 @@ def test_save_into_a_folder_names_the_file(capsys, tmp_path):
     assert code == 0
     assert [p.name for p in tmp_path.iterdir()] == [
         "i-autorec-synthetic-u1.pt"]
+    new = tmp_path / "models"
+    code, out, _ = run(["train", "--epochs", "1", "--no-progress", "--save",
+                        f"{new}/"], capsys)  # a trailing slash: made now
+    assert code == 0 and (new / "i-autorec-synthetic-u1.pt").is_file()
 
 
 @pytest.mark.parametrize("argv,expected", [
