@@ -180,3 +180,34 @@ def test_book_run_syncs_the_text_source_first(tmp_path):
     md.write_text(md.read_text().replace("old text", "new text"))
     sync_text_sources([ipynb])
     assert nbformat.read(ipynb, as_version=4).cells[0].source == "new text"
+
+
+def _prose(path):
+    """A chapter's Markdown with code, math and roles' targets removed."""
+    text = "\n".join(source(c) for c in cells(path)
+                     if c["cell_type"] == "markdown")
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    return re.sub(r"\$[^$]*\$", "", text)
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_chapters_refer_to_each_other_with_links(path):
+    """"chapter 6" in prose is a {doc} link, not plain text."""
+    text = re.sub(r"\{(doc|ref|numref)\}`[^`]*`", "", _prose(path))
+    plain = re.findall(r"\b[Cc]hapters? \d+", text)
+    assert not plain, f"plain-text chapter references: {plain}"
+
+
+#: Works the book names, and their references.bib keys.
+NAMED_WORKS = {"LLORMA": "lee2013llorma", "RBM": "salakhutdinov2007rbm",
+               "RRN": "wu2017rrn", "Rprop": "riedmiller1993rprop",
+               "L-BFGS": "liu1989lbfgs", "Adam": "kingma2015adam",
+               "Xavier": "glorot2010understanding"}
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
+def test_every_named_work_is_cited_where_it_is_named(path):
+    text = _prose(path)
+    for name, key in NAMED_WORKS.items():
+        if re.search(rf"\b{re.escape(name)}", text):
+            assert f"`{key}`" in text, f"{name} named but not cited"
