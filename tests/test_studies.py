@@ -121,7 +121,7 @@ def test_each_run_is_one_file_with_summary_and_history(data, tmp_path):
     ("", "no 'key' column"), ("a,b\n1,2\n", "no 'key' column")])
 def test_loading_a_broken_summary_names_the_file(tmp_path, text, message):
     (tmp_path / "summary.csv").write_text(text)
-    with pytest.raises(ValueError, match=f"summary.csv: not a study"):
+    with pytest.raises(ValueError, match=message):
         dr.StudyResult.load(tmp_path)
     with pytest.raises(FileNotFoundError, match="no saved study"):
         dr.StudyResult.load(tmp_path / "elsewhere")

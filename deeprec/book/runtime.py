@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 
 import torch
 
-from deeprec.scale import FRACTION_ENV, Scale, current_scale, scaled  # noqa
+from deeprec.scale import Scale, current_scale, scaled
 from deeprec.utils import get_device, set_seed
 
 
