@@ -257,13 +257,16 @@ def fetch(args: argparse.Namespace) -> int:
 def book(args: argparse.Namespace) -> int:
     """``run``: execute chapters in place at full scale; ``check``:
     re-execute into a temporary folder and compare headline numbers;
-    ``student``: write student versions; ``time``: time them."""
+    ``student``: write student versions; ``time``: time them; ``lint``:
+    list each executed chapter's truth-rule problems."""
     from deeprec.book import student, tools as booktools
     paths = args.chapters or booktools.chapter_paths()
     if args.action == "student":
         for target in student.write_student_versions(paths, args.out):
             print(f"wrote {target}")
         return 0
+    if args.action == "lint":
+        return 0 if lint_chapters(paths) else 1
     if args.action == "time":
         booktools.time_chapters(paths, current_scale(args.fraction).fraction)
         return 0
@@ -280,6 +283,23 @@ def book(args: argparse.Namespace) -> int:
     tolerance = (booktools.TOLERANCE if args.tolerance is None
                  else args.tolerance)
     return 0 if booktools.check_chapters(paths, tolerance) else 1
+
+
+def lint_chapters(paths) -> bool:
+    """Print every truth-rule problem of each executed chapter (see
+    :mod:`deeprec.book.lint`); True if there is none."""
+    import nbformat
+
+    from deeprec.book.lint import lint
+    clean = True
+    for path in paths:
+        problems = lint(nbformat.read(path, as_version=4))
+        clean = clean and not problems
+        print(f"{path}: " + ("clean" if not problems else
+                             f"{len(problems)} problems"))
+        for problem in problems:
+            print(f"  {problem}")
+    return clean
 
 
 def bench(args: argparse.Namespace) -> int:
@@ -351,7 +371,8 @@ def parser() -> argparse.ArgumentParser:
                 "their headline numbers (check), write student versions "
                 "(student), or time them at a fraction of their epochs "
                 "(time)")
-    k.add_argument("action", choices=["run", "check", "student", "time"])
+    k.add_argument("action", choices=["run", "check", "student", "time",
+                                       "lint"])
     k.add_argument("chapters", nargs="*", help="default: every chapter")
     k.add_argument("--fraction", type=float, default=None,
                    help="time: fraction of each run's epochs (default: "

@@ -18,6 +18,17 @@ import numpy as np
 import torch
 
 
+#: Set to 0 (as ``book run`` does) to hide every progress bar: a stored
+#: notebook would show them as blank boxes.
+PROGRESS_ENV = "DEEPREC_PROGRESS"
+
+
+def show_progress(wanted: bool) -> bool:
+    """Whether to draw a progress bar: ``wanted`` unless
+    ``$DEEPREC_PROGRESS`` is ``0``."""
+    return wanted and os.environ.get(PROGRESS_ENV, "1") != "0"
+
+
 def set_seed(seed: int) -> None:
     """Seed Python, NumPy and PyTorch so a CPU run repeats exactly."""
     random.seed(seed)

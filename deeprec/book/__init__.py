@@ -1,6 +1,9 @@
 """The book's side of the library.
 
 - :mod:`.runtime`: what a chapter calls (setup, parameters, run record);
+- :mod:`.glue`: the numbers, words, figures and tables the prose pastes;
+- :mod:`.figures`: the figure rules every glued figure is checked against;
+- :mod:`.prose`: the numbers a chapter's prose may type (the allow-list);
 - :mod:`.exercises`: the checked exercises of the student versions;
 - :mod:`.student`: writing the student versions;
 - :mod:`.tools`: executing, checking and timing chapters;
@@ -9,8 +12,12 @@
 """
 
 from deeprec.book import exercises  # noqa: F401
+from deeprec.book.figures import FigureError, check_figure  # noqa: F401
+from deeprec.book.glue import (  # noqa: F401
+    compare, figure, glue, glue_many, table,
+)
 from deeprec.book.runtime import (  # noqa: F401
-    HEADLINE, ChapterParams, chapter_params, headline, read_headline, setup,
+    HEADLINE, HEADLINE_MIME, ChapterParams, chapter_params, headline, read_headline, setup,
     show_source,
 )
 from deeprec.book.student import (  # noqa: F401

@@ -10,6 +10,7 @@ device) and a parameters cell that calls :func:`chapter_params`. The scale
 from __future__ import annotations
 
 import platform
+import textwrap
 import time
 from dataclasses import dataclass, field, replace
 
@@ -31,6 +32,10 @@ class ChapterParams:
             :meth:`study` and :meth:`scaled`.
         device: the torch device every cell uses.
         seed: the seed of every run.
+        studies: (name, result) of every :meth:`study` so far, for
+            :meth:`record`.
+        direct: how many train configs :meth:`scaled` made (trainings in
+            the chapter's own cells, not saved).
     """
 
     dataset: str
@@ -39,6 +44,8 @@ class ChapterParams:
     device: torch.device
     seed: int
     started: float = field(default_factory=time.perf_counter, repr=False)
+    studies: list = field(default_factory=list, repr=False)
+    direct: int = field(default=0, repr=False)
 
     @property
     def quick(self) -> bool:
@@ -52,6 +59,7 @@ class ChapterParams:
     def scaled(self, config):
         """A train config (a recipe) at this chapter's scale, device and
         seed: what a direct ``dr.fit(model, data, ...)`` call trains."""
+        self.direct += 1
         return replace(scaled(config, self.scale), device=str(self.device),
                        seed=self.seed)
 
@@ -63,7 +71,9 @@ class ChapterParams:
         path = self.results(name) if name else None
         kw = {"seed": self.seed, "scale": self.scale,
               "device": str(self.device), **kw}
-        return run_study(runs, data, path, **kw)
+        result = run_study(runs, data, path, **kw)
+        self.studies.append((name or "unsaved", result))
+        return result
 
     def results(self, name: str):
         """Folder where a study of this chapter saves its tables (so a
@@ -78,23 +88,60 @@ class ChapterParams:
         return (Path(home) / f"{self.dataset}-{self.split}-"
                 f"{self.scale.name}" / name)
 
-    def run_info(self) -> str:
-        """One line: data set, device, library version, wall time so far."""
+    def compute(self) -> str:
+        """The device, library and torch version behind this execution."""
         from deeprec import __version__
-        seconds = time.perf_counter() - self.started
         name = (torch.cuda.get_device_name(self.device)
                 if self.device.type == "cuda" else
                 f"{platform.processor() or platform.machine()} CPU, "
                 f"{torch.get_num_threads()} threads")
+        return (f"{self.device} ({name}), deeprec {__version__}, torch "
+                f"{torch.__version__}")
+
+    def run_info(self) -> str:
+        """One line: data set, device, library version, wall time so far."""
+        seconds = time.perf_counter() - self.started
         return (f"dataset {self.dataset} (split {self.split}), scale "
-                f"{self.scale.name}, device {self.device} ({name}), deeprec "
-                f"{__version__}, torch {torch.__version__}, wall time "
+                f"{self.scale.name}, device {self.compute()}, wall time "
                 f"{seconds:.0f} s")
+
+    def record(self) -> None:
+        """Print the chapter's run record on short lines: the data, the
+        compute, the wall time of this execution, and per study what was
+        trained here and what was loaded (recipe keys, original time).
+        Glues ``run_time`` (the wall time) and ``run_device`` for the
+        chapter's run-time note."""
+        from deeprec.book.glue import glue
+        seconds = time.perf_counter() - self.started
+        glue("run_time", _minutes(seconds, short=True))
+        glue("run_device", self.compute())
+        lines = [f"data: {self.dataset}, split {self.split}, "
+                 f"{self.scale.name} scale, seed {self.seed}",
+                 f"compute: {self.compute()}",
+                 f"this execution: {_minutes(seconds)} wall"]
+        for name, result in self.studies:
+            lines.append(f"study {name}: {result.record()}")
+            if result.reused:
+                keys = ", ".join(k[:8] for k in result.reused)
+                lines.append(f"  loaded run keys: {keys}")
+        if self.direct:
+            lines.append(f"trained in the cells (not saved): {self.direct} "
+                         f"train configs")
+        print("\n".join(textwrap.fill(line, 78, subsequent_indent="  ")
+                        for line in lines))
+
+
+def _minutes(seconds: float, short: bool = False) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min" + ("" if short else f" ({seconds:.0f} s)")
 
 
 def setup() -> torch.device:
     """Print the library version and the device; return the device."""
     from deeprec import __version__
+    from deeprec.book.figures import apply_style
+    apply_style()
     device = get_device("auto")
     print(f"deeprec {__version__}, torch {torch.__version__}, "
           f"device: {device}")
@@ -135,22 +182,28 @@ def show_source(obj) -> "object":
 
 
 HEADLINE = "HEADLINE "
+#: The mime type of the hidden output that holds a chapter's headline.
+HEADLINE_MIME = "application/vnd.deeprec.headline+json"
 
 
 def headline(**numbers: float) -> None:
-    """Print a chapter's headline numbers on one line that
-    ``python -m deeprec book check`` compares with a fresh full-scale run."""
-    import json
+    """Store a chapter's headline numbers, which ``python -m deeprec book
+    check`` compares with a fresh full-scale run, in a hidden output (a
+    mime type the book does not render)."""
+    from IPython.display import display
     clean = {k: round(float(v), 4) for k, v in numbers.items()}
-    print(HEADLINE + json.dumps(clean, sort_keys=True))
+    display({HEADLINE_MIME: clean}, raw=True)
 
 
 def read_headline(notebook: dict) -> dict:
     """The headline numbers stored in an executed notebook (``{}`` if
-    none)."""
+    none); also reads the printed ``HEADLINE {...}`` line of older
+    executions."""
     import json
     for cell in notebook.get("cells", []):
         for output in cell.get("outputs", []):
+            if HEADLINE_MIME in output.get("data", {}):
+                return dict(output["data"][HEADLINE_MIME])
             text = output.get("text", "")
             text = "".join(text) if isinstance(text, list) else text
             for line in text.splitlines():

@@ -12,7 +12,7 @@ from pathlib import Path
 from deeprec.book.runtime import read_headline
 from deeprec.book.text_sources import strip_timestamps, sync
 from deeprec.scale import FRACTION_ENV, QUICK_ENV
-from deeprec.utils import atomic_path, environment
+from deeprec.utils import PROGRESS_ENV, atomic_path, environment
 
 
 #: Relative tolerance of ``book check`` on the headline numbers.
@@ -51,7 +51,8 @@ def execute_notebook(path, out_path=None, timeout: int | None = None,
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
-    with environment(**{QUICK_ENV: "1" if quick else ""}):
+    # no progress bars in a stored notebook (they show as blank boxes)
+    with environment(**{QUICK_ENV: "1" if quick else "", PROGRESS_ENV: "0"}):
         NotebookClient(nb, timeout=timeout, kernel_name="python3",
                        store_widget_state=True,
                        resources={"metadata": {"path": str(path.parent)}}

@@ -15,7 +15,7 @@ from deeprec.evaluate import model_device, predict_ratings, rmse
 from deeprec.losses import masked_sse, observed
 from deeprec.train.configs import GLocalKTrainConfig
 from deeprec.train.result import Checkpoint, FitResult
-from deeprec.utils import get_device, set_seed
+from deeprec.utils import get_device, set_seed, show_progress
 
 
 def fit_glocal_k(model: nn.Module, data: RatingData,
@@ -33,7 +33,8 @@ def fit_glocal_k(model: nn.Module, data: RatingData,
     stages = (["pre-train"] * config.pretrain_epochs
               + ["fine-tune"] * config.finetune_epochs)
     kept = Checkpoint(model, config.keep, len(data.valid) > 0)
-    bar = tqdm(stages, disable=not config.progress, desc="GLocalK",
+    bar = tqdm(stages, disable=not show_progress(config.progress),
+               desc="GLocalK",
                leave=False)
     for epoch, stage in enumerate(bar, start=1):
         tick = time.perf_counter()

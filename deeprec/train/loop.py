@@ -23,7 +23,7 @@ from deeprec.losses import (autorec_loss, l2_penalty, masked_mse,
                              masked_sse, observed)
 from deeprec.train.configs import TrainConfig
 from deeprec.train.result import Checkpoint, FitResult
-from deeprec.utils import get_device, set_seed
+from deeprec.utils import get_device, set_seed, show_progress
 
 #: Largest training matrix (in entries) kept dense on the device; larger
 #: ones stay CSR and batches are densified row by row.
@@ -169,7 +169,8 @@ def fit(model: nn.Module, data: RatingData,
     batch_size = inputs.shape[0] if full_batch else config.batch_size
     order_gen = torch.Generator().manual_seed(config.seed)
     kept = Checkpoint(model, config.keep, len(data.valid) > 0)
-    bar = tqdm(range(1, config.num_epochs + 1), disable=not config.progress,
+    show = show_progress(config.progress)
+    bar = tqdm(range(1, config.num_epochs + 1), disable=not show,
                desc=type(model).__name__, leave=False)
     for epoch in bar:
         tick = time.perf_counter()

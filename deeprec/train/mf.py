@@ -14,7 +14,7 @@ from deeprec.data.matrix import RatingData
 from deeprec.evaluate import evaluate_rmse
 from deeprec.train.configs import MFTrainConfig
 from deeprec.train.result import Checkpoint, FitResult
-from deeprec.utils import get_device, set_seed
+from deeprec.utils import get_device, set_seed, show_progress
 
 
 def fit_mf(model: nn.Module, data: RatingData,
@@ -32,7 +32,8 @@ def fit_mf(model: nn.Module, data: RatingData,
     optimizer = torch.optim.SGD(model.parameters(), lr=config.lr)
     gen = torch.Generator().manual_seed(config.seed)
     kept = Checkpoint(model, config.keep, len(data.valid) > 0)
-    bar = tqdm(range(1, config.num_epochs + 1), disable=not config.progress,
+    show = show_progress(config.progress)
+    bar = tqdm(range(1, config.num_epochs + 1), disable=not show,
                desc="BiasedMF", leave=False)
     for epoch in bar:
         tick = time.perf_counter()
