@@ -67,7 +67,7 @@ def _points(ax) -> list[tuple[str, np.ndarray]]:
 
 def _check_axes(ax, where: str) -> None:
     points = _points(ax)
-    if not points and not ax.patches and not ax.images:
+    if not (points or ax.patches or ax.images or ax.collections):
         raise FigureError(f"{where} is empty: it draws no data")
     (x0, x1), (y0, y1) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
     tol_x, tol_y = 1e-9 * (x1 - x0), 1e-9 * (y1 - y0)

@@ -29,7 +29,9 @@ FACTS: dict[str, str] = {
     "0.8": "the deep AE paper's drop probability", "0.9": "momentum",
     "0.02": "scikit-surprise's SVD penalty", "100": "scikit-surprise's factors",
     "15": "scikit-surprise's user shrinkage", "50": "min ratings for a list",
-    "32": "batch size", "128 x 128": "layer sizes",
+    "32": "batch size", "90": "AutoRec's 90/10 random split",
+    "30": "days the time split holds out", "60": "days in an exercise",
+    "40": "rows drawn in chapter 1's corner", "80": "columns drawn there",
 }
 #: Integers 0..10 count things in words ("two layers", ratings 1 to 5).
 SMALL = 10
