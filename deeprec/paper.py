@@ -84,3 +84,62 @@ DEEP_TABLE3 = pd.DataFrame(
                "n,256,256,512,dp(0.8),256,256,n",
                "n,256,256,512,dp(0.8),256,256,n",
                "n,512,512,1024,dp(0.8),512,512,n + re-feeding"]})
+
+#: Kuchaiev & Ginsburg (2017), Sections 2-3 and Figure 5 (Netflix Full):
+#: the baseline model n,512,512,1024,dp(0.8),512,512,n (SELU, dropout on
+#: the code only) and its training setup (batch 128, SGD with momentum 0.9,
+#: lr 0.001, Xavier initialisation).
+DEEP05_BASELINE_SETUP = {"hidden_dims": (512, 512, 1024), "activation": "selu",
+                         "dropout": 0.8, "batch_size": 128, "optimizer": "sgd",
+                         "momentum": 0.9, "lr": 0.001}
+
+#: Kuchaiev & Ginsburg (2017) Figure 2 (activation types): a 4-layer
+#: autoencoder n,128,128,128,n on Netflix (time split), training RMSE per
+#: mini-batch and evaluation RMSE per epoch, last layer linear for sigmoid
+#: and tanh and activated for the others. The figure draws curves and
+#: prints no numbers; its finding per activation: ELU, SELU and LRELU train
+#: far better than sigmoid, RELU, RELU6 and TANH (a non-zero negative part
+#: and an unbounded positive part matter).
+DEEP_FIG2_FINDING = {"sigmoid": "trains worse", "relu": "trains worse",
+                     "relu6": "trains worse", "tanh": "trains worse",
+                     "elu": "trains far better", "lrelu": "trains far better",
+                     "selu": "trains far better"}
+#: Kuchaiev & Ginsburg (2017) Figure 2: the activations that train best.
+DEEP_FIG2_BEST = ("elu", "selu", "lrelu")
+
+#: AutoRec (Sedhain et al. 2015), Section 4 (experimental setup), all its
+#: data sets (ML-1M, ML-10M, Netflix): random 90/10 train/test splits,
+#: results averaged over 5 such splits, lambda tuned on part of the
+#: training set. AUTOREC_TRAIN_FRACTION is the paper's training share.
+AUTOREC_PROTOCOL = "random 90/10 splits, mean of 5"
+AUTOREC_TRAIN_FRACTION = 0.9
+
+#: Kuchaiev & Ginsburg (2017) Table 2 text (Netflix Full): the single
+#: d = 256 layer model's evaluation RMSE stayed above this bound.
+DEEP_TABLE2_SINGLE_256_ABOVE = 1.0
+#: Kuchaiev & Ginsburg (2017) Table 2 text (Netflix Full): the single
+#: d = 256 layer model has about this many times the deep models' parameters.
+DEEP_TABLE2_WIDE_TO_DEEP_RATIO = 2
+
+#: Kuchaiev & Ginsburg (2017) Figure 4 (Netflix Full time split,
+#: evaluation RMSE over epochs; model n,512,512,1024,512,512,n, SELU):
+#: the drop probabilities tried on the code layer (the encoder's output).
+DEEP_FIG4_CODE_RATES = (0.0, 0.5, 0.65, 0.8)
+#: Kuchaiev & Ginsburg (2017) Figure 4: the drop probability on the code
+#: that worked best (also the baseline of Figure 5 and Table 3).
+DEEP_FIG4_BEST_RATE = 0.8
+#: Kuchaiev & Ginsburg (2017) Figure 4 and its text, in words (the paper
+#: gives no RMSE values for these): without regularisation the model
+#: over-fits; dropout after every layer hurt convergence.
+DEEP_FIG4_FINDINGS = {
+    "no dropout": "over-fits without regularisation",
+    "best code rate": "0.8 worked best of 0, 0.5, 0.65, 0.8",
+    "every layer": "dropout after every layer hurt convergence"}
+
+#: Kuchaiev & Ginsburg (2017) Figure 3 (over-fitting of one wide layer,
+#: Netflix Full time split, training and evaluation RMSE): a single
+#: encoder/decoder layer of 512 units or more over-fits quickly; a
+#: constrained (tied) decoder reduces the over-fitting but does not
+#: remove it. (The figure gives curves, not a table of numbers.)
+DEEP_FIG3_OVERFITTING = {"wide_from": 512, "tied_reduces": True,
+                         "tied_removes": False}

@@ -60,15 +60,16 @@ def rating_app(model: nn.Module, data: RatingData, movies,
 
 def study_explorer(history, by: str | Sequence[str],
                    metrics: Sequence[str] = ("train_rmse", "valid_rmse"),
-                   titles: Sequence[str] = ("training RMSE",
-                                            "validation RMSE"),
                    ylim=None, runs: Sequence | None = None,
-                   data: RatingData | None = None, params=None):
+                   data: RatingData | None = None, params=None, label=None):
     """Choose runs of a saved study and redraw their curves at once.
 
     ``history`` is a study's tidy history table (``StudyResult.history``,
     e.g. loaded with ``StudyResult.load``); one entry per value of ``by``
     in a multiple selection (all selected at first). Nothing is retrained.
+    ``label`` names the runs as in :func:`~deeprec.plots.plot_curves`;
+    ``ylim`` zooms every panel (the app is for exploring: a book figure
+    keeps limits that hold all of its data).
 
     With ``runs`` (small :class:`~deeprec.studies.Run` s, e.g. the study's
     run function with few epochs) and ``data``, the explorer also trains a
@@ -101,7 +102,9 @@ def study_explorer(history, by: str | Sequence[str],
             table = state["history"]
             chosen = table[_run_names(table, by).isin(pick.value)]
             if len(chosen):
-                plots.plot_curves(chosen, by, metrics, titles, ylim=ylim)
+                axes = plots.plot_curves(chosen, by, metrics, label=label)
+                for ax in axes if ylim else ():
+                    ax.set_ylim(*ylim)
                 plt.show()
             else:
                 print("Select at least one run.")

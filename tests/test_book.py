@@ -13,6 +13,12 @@ CHAPTERS = sorted((ROOT / "book").glob("[0-9]*.ipynb"))
 CONFIG = yaml.safe_load((ROOT / "_config.yml").read_text())
 
 
+#: Chapters whose text is not yet bound to their outputs (issue 13 converts
+#: them one by one; the truth-rule test below expects them to fail, so a
+#: chapter converted must leave this set).
+NOT_YET_BOUND = {"10_refeeding", "11_comparison"}
+
+
 def cells(path):
     return json.loads(path.read_text())["cells"]
 
@@ -45,12 +51,15 @@ def test_chapter_anatomy(path):
     # parameters cell read through one library function
     params = [c for c in code if "parameters" in c["metadata"].get("tags", [])]
     assert len(params) == 1 and "dr.chapter_params(" in source(params[0])
-    assert "Learning goals" in text and "## Summary" in text
+    assert "Learning goals" in text
+    assert ("{admonition} Summary" in text
+            or path.stem in NOT_YET_BOUND and "## Summary" in text)
     assert len(re.findall(r"\{exercise-start\}", text)) >= 3
     assert (len(re.findall(r"\{solution-start\}", text))
             == len(re.findall(r"\{exercise-start\}", text)))
     assert "dr.book.headline(" in source(code[-1])
-    assert "run_info()" in source(code[-1])
+    assert "P.record()" in source(code[-1]) or (
+        path.stem in NOT_YET_BOUND and "run_info()" in source(code[-1]))
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -67,7 +76,8 @@ def test_stored_outputs_are_one_full_run(path):
     record = "".join(o.get("text", "") if isinstance(o.get("text"), str)
                      else "".join(o.get("text", []))
                      for o in code[-1]["outputs"])
-    assert "scale full" in record, "stored outputs must be a full-scale run"
+    assert "full scale" in record or "scale full" in record, (
+        "stored outputs must be a full-scale run")
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.stem)
@@ -211,3 +221,16 @@ def test_every_named_work_is_cited_where_it_is_named(path):
     for name, key in NAMED_WORKS.items():
         if re.search(rf"\b{re.escape(name)}", text):
             assert f"`{key}`" in text, f"{name} named but not cited"
+
+
+@pytest.mark.parametrize("path", [
+    pytest.param(p, marks=pytest.mark.xfail(
+        p.stem in NOT_YET_BOUND, strict=True,
+        reason="prose not yet bound to outputs")) for p in CHAPTERS],
+    ids=lambda p: p.stem)
+def test_every_number_and_figure_of_a_chapter_is_bound_to_its_outputs(path):
+    """No typed result, no unglued figure, every paste glued, every figure
+    and table numbered and captioned, no clutter (deeprec.book.lint)."""
+    from deeprec.book.lint import lint
+    problems = lint(nbformat.read(path, as_version=4))
+    assert not problems, "\n".join(problems)

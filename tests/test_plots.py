@@ -17,18 +17,43 @@ def history():
     return pd.concat([ok, bad], ignore_index=True)
 
 
+def legend_texts(ax):
+    """Texts of the figure legend the plots put below their panels."""
+    legend, = ax.figure.legends
+    return [t.get_text() for t in legend.get_texts()]
+
+
 def test_a_diverged_run_is_drawn_marked_and_labelled():
-    axes = dr.plots.plot_curves(history(), "lr",
-                                metrics=("train_rmse", "valid_rmse"),
-                                ylim=(0.5, 2.0))
-    labels = [t.get_text() for t in axes[-1].get_legend().get_texts()]
-    assert labels == ["0.01", "0.5 (diverged at epoch 3)"]
+    axes = dr.plots.plot_curves(history(), "lr")
+    assert legend_texts(axes[0]) == ["lr 0.01", "lr 0.5 (diverged at epoch 3)"]
+    assert [ax.get_title() for ax in axes] == ["training RMSE",
+                                               "validation RMSE"]
     for ax in axes:
         texts = [t.get_text() for t in ax.texts]
         assert "diverged (epoch 3)" in texts
         marks = [l for l in ax.lines if l.get_marker() == "x"]
-        # the run left the plot upwards: the x sits on the top edge
-        assert len(marks) == 1 and marks[0].get_ydata()[0] == 2.0
+        # the x sits on the run's last finite value, inside the axes
+        assert len(marks) == 1 and marks[0].get_ydata()[0] in (9.0, 7.0)
+    dr.book.check_figure(axes[0].figure)  # every point inside the axes
+    plt.close("all")
+
+
+def test_curve_limits_come_from_the_data_and_labels_read_as_words():
+    one = history().query("lr == 0.01").drop(columns="lr")
+    h = pd.concat([one.assign(tied=t, width=w) for t in (True, False)
+                   for w in (128, 1024)], ignore_index=True)
+    h.loc[h.width == 1024, "valid_rmse"] += 1.5  # far above the others
+    axes = dr.plots.plot_curves(h, ["width", "tied"])
+    low, high = axes[1].get_ylim()
+    assert low < h.valid_rmse.min() and high > h.valid_rmse.max()
+    assert "width 128, not tied" in legend_texts(axes[0])
+    dr.book.check_figure(axes[0].figure)
+    plt.close("all")
+
+
+def test_curves_start_where_asked():
+    axes = dr.plots.plot_curves(history(), "lr", from_epoch=2)
+    assert all(min(l.get_xdata()) >= 2 for l in axes[0].lines)
     plt.close("all")
 
 
@@ -41,8 +66,8 @@ def test_comparison_bars_whiskers_and_references():
     widths = sorted(p.get_width() for p in ax.patches)
     assert np.allclose(widths, [0.92, 0.97])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "a"]
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["paper 0.89"]
+    assert legend_texts(ax) == ["paper 0.89"]
+    dr.book.check_figure(ax.figure)
     plt.close("all")
 
 
@@ -51,7 +76,7 @@ def test_stages_get_a_line_where_the_next_one_begins():
                       "stage": ["pre-train"] * 3 + ["fine-tune"] * 2,
                       "train_rmse": [1.0, 0.9, 0.8, 0.7, 0.6],
                       "test_rmse": [1.1, 1.0, 0.9, 0.8, 0.8]})
-    axes = dr.plots.plot_curves(h, "seed")
+    axes = dr.plots.plot_curves(h, "seed", metrics=("train_rmse", "test_rmse"))
     for ax in axes:
         lines = [l for l in ax.lines if l.get_linestyle() == ":"]
         assert len(lines) == 1 and lines[0].get_xdata()[0] == 3.5

@@ -43,15 +43,19 @@ def test_study_explorer_redraws_the_chosen_runs(monkeypatch):
     import pandas as pd
 
     from deeprec import plots, widgets
-    drawn = []
-    monkeypatch.setattr(plots, "plot_curves",
-                        lambda h, by, *a, **k: drawn.append(
-                            sorted(set(map(tuple, h[by].values.tolist())))))
+    drawn, real = [], plots.plot_curves
+
+    def spy(h, by, *a, **k):  # the real function runs: a bad call fails
+        drawn.append(sorted(set(map(tuple, h[by].values.tolist()))))
+        return real(h, by, *a, **k)
+
+    monkeypatch.setattr(plots, "plot_curves", spy)
     history = pd.DataFrame({"lr": [0.1, 0.1, 0.5, 0.5],
                             "refeed": [0, 0, 1, 1], "epoch": [1, 2, 1, 2],
                             "train_rmse": 1.0, "valid_rmse": 1.0})
-    app = widgets.study_explorer(history, ["lr", "refeed"])
+    app = widgets.study_explorer(history, ["lr", "refeed"], ylim=(0.5, 1.5))
     assert drawn[-1] == [(0.1, 0.0), (0.5, 1.0)]
+    assert "Error" not in str(app.output.outputs)
     assert app.pick.options == ("0.1, 0", "0.5, 1")
     app.pick.value = ("0.5, 1",)
     assert drawn[-1] == [(0.5, 1.0)]

@@ -29,6 +29,7 @@ FACTS: dict[str, str] = {
     "0.8": "the deep AE paper's drop probability", "0.9": "momentum",
     "0.02": "scikit-surprise's SVD penalty", "100": "scikit-surprise's factors",
     "15": "scikit-surprise's user shrinkage", "50": "min ratings for a list",
+    "20": "scikit-surprise SVD's epochs",
     "32": "batch size", "90": "AutoRec's 90/10 random split",
     "30": "days the time split holds out", "60": "days in an exercise",
     "40": "rows drawn in chapter 1's corner", "80": "columns drawn there",
