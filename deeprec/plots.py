@@ -143,9 +143,11 @@ def _mark_divergence(ax, run: pd.DataFrame, metric: str, color):
 
 def plot_metric_vs(summary: pd.DataFrame, x: str, y: str = "valid_rmse",
                    by: str | None = None, logx: bool = True, ax=None,
-                   reference: dict | None = None, label=None):
+                   reference: dict | None = None, label=None,
+                   line: bool = True):
     """``y`` against ``x`` (e.g. RMSE against hidden units), one line per
-    value of ``by`` (named by ``label(value)``); ``reference`` adds
+    value of ``by`` (named by ``label(value)``; ``line=False``: points
+    only, for models that lie on no common axis); ``reference`` adds
     labelled horizontal lines. The y-limits hold the points and lines."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6.8, 3.8), layout="constrained")
@@ -154,7 +156,7 @@ def plot_metric_vs(summary: pd.DataFrame, x: str, y: str = "valid_rmse",
         part = part.sort_values(x)
         name = label(key) if label else (None if by is None else
                                          f"{by} {key}")
-        ax.plot(part[x], part[y], "o-", label=name)
+        ax.plot(part[x], part[y], "o-" if line else "o", label=name)
     if logx:
         ax.set_xscale("log")
     for name, value in (reference or {}).items():

@@ -158,11 +158,18 @@ def test_duplicate_labels_are_refused(data):
         dr.run_study(runs(data, (4, 4)), data)
 
 
-def test_headlines_round_trip_and_compare(capsys):
+def test_headlines_round_trip_and_compare(monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display",
+                        lambda bundle, raw=False: shown.append(bundle))
     dr.book.headline(rmse=0.912345, n=100)
-    line = capsys.readouterr().out
-    nb = {"cells": [{"outputs": [{"text": ["x\n", line]}]}]}
+    # a hidden output (a mime type the book does not render), not a line
+    assert list(shown[0]) == [dr.book.HEADLINE_MIME]
+    nb = {"cells": [{"outputs": [{"output_type": "display_data",
+                                  "data": shown[0]}]}]}
     assert read_headline(nb) == {"n": 100.0, "rmse": 0.9123}
+    old = {"cells": [{"outputs": [{"text": ["x\n", 'HEADLINE {"a": 1.0}\n']}]}]}
+    assert read_headline(old) == {"a": 1.0}
     assert compare_headlines({"rmse": 0.9}, {"rmse": 0.91}) == []
     assert compare_headlines({"rmse": 0.9}, {"rmse": 0.95})
     assert compare_headlines({"rmse": 0.9}, {})

@@ -93,10 +93,10 @@ class ChapterParams:
         from deeprec import __version__
         name = (torch.cuda.get_device_name(self.device)
                 if self.device.type == "cuda" else
-                f"{platform.processor() or platform.machine()} CPU, "
+                f"{platform.processor() or platform.machine()}, "
                 f"{torch.get_num_threads()} threads")
-        return (f"{self.device} ({name}), deeprec {__version__}, torch "
-                f"{torch.__version__}")
+        return (f"{self.device.type.upper()} {name}; deeprec {__version__}, "
+                f"torch {torch.__version__}")
 
     def run_info(self) -> str:
         """One line: data set, device, library version, wall time so far."""
