@@ -52,6 +52,7 @@ def test_study_saves_reloads_and_resumes(data, tmp_path):
     assert len(loaded.history) == 4
     assert "1 runs trained here" in again.record()
     assert "1 read from saved results" in again.record()
+    assert "read from" not in first.record()  # nothing loaded: not said
 
 
 @pytest.mark.parametrize("change", ["epochs", "lr", "model", "seed", "data",

@@ -183,9 +183,11 @@ class StudyResult:
         seconds = s.set_index("key").seconds if len(s) else pd.Series()
         trained = sum(seconds.get(k, 0) for k in self.trained)
         reused = sum(seconds.get(k, 0) for k in self.reused)
-        return (f"{len(self.trained)} runs trained here ({trained:.0f} s), "
-                f"{len(self.reused)} read from saved results (trained "
-                f"earlier in {reused:.0f} s)")
+        line = f"{len(self.trained)} runs trained here ({trained:.0f} s)"
+        if self.reused:
+            line += (f", {len(self.reused)} read from saved results (trained "
+                     f"earlier in {reused:.0f} s)")
+        return line
 
 
 def _run_file(path: Path, key: str) -> Path:
