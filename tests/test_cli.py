@@ -297,3 +297,20 @@ def test_book_time_runs_a_chapter_at_a_fraction(capsys, tmp_path,
 def test_unknown_arguments_are_refused(capsys):
     code, _, err = run(["stats", "--no-such-option"], capsys)
     assert code == 2 and "unrecognized arguments" in error_line(err)
+
+
+def test_book_lint_names_each_problem_and_fails(capsys, tmp_path):
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(
+        "The test RMSE is 0.9019 ({glue:text}`rmse`).")]
+    path = tmp_path / "01_tiny.ipynb"
+    nbformat.write(nb, str(path))
+    code, out, _ = run(["book", "lint", str(path)], capsys)
+    assert code == 1
+    assert "number typed in the prose: 0.9019" in out
+    assert "the text pastes 'rmse', which no cell glued" in out
+    nb.cells = [nbformat.v4.new_markdown_cell("Two layers, 943 users.")]
+    nbformat.write(nb, str(path))
+    code, out, _ = run(["book", "lint", str(path)], capsys)
+    assert code == 0 and out.strip().endswith("clean")
