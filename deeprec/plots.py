@@ -171,9 +171,11 @@ def plot_metric_vs(summary: pd.DataFrame, x: str, y: str = "valid_rmse",
     return ax
 
 
-def plot_activations(names: Sequence[str], ax=None, span=(-4.0, 8.0)):
+def plot_activations(names: Sequence[str], ax=None, span=(-4.0, 8.0),
+                     labels: dict | None = None):
     """The activation functions by name on ``span`` (wide enough to show
-    ReLU6's cap at 6)."""
+    ReLU6's cap at 6), each labelled ``labels[name]`` (default: its
+    name)."""
     import torch
 
     from deeprec.models.activations import activation
@@ -185,7 +187,7 @@ def plot_activations(names: Sequence[str], ax=None, span=(-4.0, 8.0)):
         with torch.no_grad():
             y = activation(name)(x)
         values.append(y.numpy())
-        ax.plot(x, y, label=name)
+        ax.plot(x, y, label=(labels or {}).get(name, name))
     ax.axhline(0, color="black", lw=0.6)
     ax.axvline(0, color="black", lw=0.6)
     ax.set(xlabel="x", ylabel="f(x)", ylim=data_limits(np.ravel(values)),
