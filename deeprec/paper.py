@@ -143,3 +143,18 @@ DEEP_FIG4_FINDINGS = {
 #: remove it. (The figure gives curves, not a table of numbers.)
 DEEP_FIG3_OVERFITTING = {"wide_from": 512, "tied_reduces": True,
                          "tied_removes": False}
+
+#: Kuchaiev & Ginsburg (2017) Section 3 and Figure 5 (Netflix Full): the
+#: learning rates of the re-feeding experiment. The baseline trains at
+#: 0.001 (the paper's setup); re-feeding was run at 0.005, the rate at
+#: which training *without* re-feeding diverged.
+DEEP10_FIG5_BASE_LR = 0.001
+DEEP10_FIG5_HIGH_LR = 0.005
+#: Kuchaiev & Ginsburg (2017) Figure 5: the data set and the metric of
+#: DEEP_FIG5 (evaluation RMSE on half of the December 2005 test interval).
+DEEP10_FIG5_PROTOCOL = "Netflix Full time split, evaluation RMSE"
+#: Kuchaiev & Ginsburg (2017) Figure 5 text, in words (no number given):
+#: lr 0.005 without re-feeding diverged; re-feeding alone at the baseline
+#: lr 0.001 gave no significant gain.
+DEEP10_FIG5_FINDINGS = {"lr 0.005, no re-feeding": "diverged",
+                        "re-feeding, lr 0.001": "no significant gain"}
