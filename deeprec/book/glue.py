@@ -52,17 +52,17 @@ def text(value, fmt: str | None = None) -> str:
     raise TypeError(f"glue: cannot show a {type(value).__name__} in prose")
 
 
-def glue(name: str, value, fmt: str | None = None) -> str:
+def glue(name: str, value, fmt: str | None = None) -> None:
     """Glue ``value`` (a number or a word) under ``name`` for
-    ``{glue:text}`name``` and return the text pasted."""
-    shown = text(value, fmt)
-    _display(name, shown)
-    return shown
+    ``{glue:text}`name``` (as :func:`text` shows it). Returns None, so a
+    glue call that ends a cell leaves no stray output on the page."""
+    _display(name, text(value, fmt))
 
 
-def glue_many(values: dict, fmt: str | None = None, prefix: str = "") -> dict:
+def glue_many(values: dict, fmt: str | None = None, prefix: str = "") -> None:
     """:func:`glue` every item of ``values`` (names ``prefix + key``)."""
-    return {k: glue(prefix + k, v, fmt) for k, v in values.items()}
+    for k, v in values.items():
+        glue(prefix + k, v, fmt)
 
 
 def compare(a: float, b: float, lower: str = "lower",
