@@ -85,9 +85,10 @@ def figure(name: str, fig) -> None:
 
 
 def table(name: str, frame: pd.DataFrame, fmt: str = ".4f",
-          index: bool = True) -> pd.DataFrame:
+          index: bool = True) -> None:
     """Glue ``frame`` as a Markdown table for a numbered ``{table}``
-    around ``{glue:md}``; floats with ``fmt``, missing values as a dash."""
+    around ``{glue:md}``; floats with ``fmt``, missing values as a dash.
+    Returns None (the table shows only where the text places it)."""
     from IPython.display import Markdown
     shown = frame.copy()
     if index:
@@ -98,7 +99,6 @@ def table(name: str, frame: pd.DataFrame, fmt: str = ".4f",
     rule = "|" + "|".join("---" for _ in shown.columns) + "|"
     rows = ["| " + " | ".join(r) + " |" for r in shown.to_numpy().tolist()]
     _display(name, Markdown("\n".join([header, rule, *rows])))
-    return frame
 
 
 def _cell(value, fmt: str) -> str:
