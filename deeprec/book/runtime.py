@@ -109,11 +109,17 @@ class ChapterParams:
         """Print the chapter's run record on short lines: the data, the
         compute, the wall time of this execution, and per study what was
         trained here and what was loaded (recipe keys, original time).
-        Glues ``run_time`` (the wall time) and ``run_device`` for the
-        chapter's run-time note."""
+        Glues ``run_time`` (the wall time), ``run_scratch`` (that plus the
+        original training time of every run read back: a first
+        execution's time) and ``run_device`` for the run-time notes."""
         from deeprec.book.glue import glue
         seconds = time.perf_counter() - self.started
         glue("run_time", _minutes(seconds, short=True))
+        loaded = sum(float(result.summary.set_index("key").seconds.get(k, 0))
+                     for _, result in self.studies for k in result.reused)
+        # what a first execution would take: this one plus the training
+        # time of every run it read back
+        glue("run_scratch", _minutes(seconds + loaded, short=True))
         glue("run_device", self.compute())
         lines = [f"data: {self.dataset}, split {self.split}, "
                  f"{self.scale.name} scale, seed {self.seed}",
