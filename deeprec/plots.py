@@ -68,7 +68,8 @@ def data_limits(values, margin: float = 0.05) -> tuple[float, float]:
 def plot_curves(history: pd.DataFrame, by: str | Sequence[str],
                 metrics: Sequence[str] = ("train_rmse", "valid_rmse"),
                 axes=None, label=None, from_epoch: int = 1,
-                share_y: bool = False):
+                share_y: bool = False, titles: Sequence[str] | None = None,
+                ylim=None):
     """One panel per metric (titled with its split: training, validation
     or test RMSE), one line per value of ``by`` over epochs, the legend
     below the panels. The y-limits hold every drawn point; ``from_epoch``
@@ -79,6 +80,9 @@ def plot_curves(history: pd.DataFrame, by: str | Sequence[str],
     labelled "diverged at epoch N". A ``stage`` column (GLocal-K's
     pre-training and fine-tuning) adds a dotted line where a stage begins.
     ``label(key) -> str`` names a run (default :func:`run_label`).
+    ``titles`` replaces the panel titles; ``ylim`` zooms every panel (for
+    exploring: a book figure goes through :func:`deeprec.book.figure`,
+    whose check fails if the zoom cuts off a drawn point).
     """
     by = [by] if isinstance(by, str) else list(by)
     label = label or (lambda key: run_label(by, key))
@@ -98,10 +102,10 @@ def plot_curves(history: pd.DataFrame, by: str | Sequence[str],
             if diverged:
                 _mark_divergence(ax, run, metric, line.get_color())
     every = data_limits(shown[list(metrics)].to_numpy().ravel())
-    for ax, metric in zip(axes, metrics):
-        ax.set(xlabel="epoch", ylabel="RMSE",
-               title=METRIC_NAMES.get(metric, metric),
-               ylim=every if share_y else data_limits(shown[metric]))
+    titles = titles or [METRIC_NAMES.get(m, m) for m in metrics]
+    for ax, metric, title in zip(axes, metrics, titles):
+        ax.set(xlabel="epoch", ylabel="RMSE", title=title,
+               ylim=ylim or (every if share_y else data_limits(shown[metric])))
         ax.grid(alpha=0.3)
         if "stage" in history:
             _mark_stages(ax, history)

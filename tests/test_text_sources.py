@@ -76,9 +76,9 @@ def test_pair_problems_finds_changed_source_tag_and_missing_cell(pair):
     md, nb = pair
     text = md.read_text()
     # one changed source line (in a markdown cell)
-    old = "the test RMSE rises"
+    old = "One detail matters in practice."
     assert text.count(old) == 1
-    text = text.replace(old, "the test RMSE falls")
+    text = text.replace(old, "One detail matters a lot in practice.")
     # one changed tag (on a code cell)
     assert text.count(":tags: [parameters]") == 1
     text = text.replace(":tags: [parameters]", ":tags: [hide-input]")
@@ -99,7 +99,7 @@ def test_pair_problems_finds_changed_source_tag_and_missing_cell(pair):
     tag = [p for p in problems if "metadata 'tags'" in p]
     missing = [p for p in problems if "missing" in p]
     assert len(source) == len(tag) == len(missing) == 1, problems
-    assert "falls" in source[0] and "rises" in source[0]
+    assert "matters a lo" in source[0] and "matters in practice" in source[0]
     assert "hide-input" in tag[0] and "parameters" in tag[0]
     assert (f"cell {dropped + 1} of the .ipynb is missing from the .md"
             in missing[0])
@@ -132,8 +132,8 @@ def test_sync_carries_an_edit_to_the_notebook_and_keeps_outputs(tmp_path):
     nb = Path(shutil.copy(nb0, tmp_path / ts.BOOK_DIR / nb0.name))
     md = Path(shutil.copy(md0, tmp_path / ts.TEXT_DIR / md0.name))
     before = json.loads(nb.read_text())
-    md.write_text(md.read_text().replace("the test RMSE rises",
-                                         "the test RMSE goes up"))
+    md.write_text(md.read_text().replace("One detail matters in practice.",
+                                         "One detail goes up in practice."))
     mtime = md.stat().st_mtime  # the text copy is the newer one
     os.utime(nb, (mtime - 10, mtime - 10))
     ts.sync([md])
