@@ -259,47 +259,26 @@ def book(args: argparse.Namespace) -> int:
     re-execute into a temporary folder and compare headline numbers;
     ``student``: write student versions; ``time``: time them; ``lint``:
     list each executed chapter's truth-rule problems."""
-    from deeprec.book import student, tools as booktools
+    from deeprec.book import lint, student, tools as booktools
     paths = args.chapters or booktools.chapter_paths()
     if args.action == "student":
         for target in student.write_student_versions(paths, args.out):
             print(f"wrote {target}")
-        return 0
-    if args.action == "lint":
-        return 0 if lint_chapters(paths) else 1
-    if args.action == "time":
+    elif args.action == "lint":
+        return 0 if lint.lint_chapters(paths) else 1
+    elif args.action == "time":
         booktools.time_chapters(paths, current_scale(args.fraction).fraction)
-        return 0
-    if args.action == "run":
-        scale = current_scale()
-        if scale.name != "full":
-            raise UsageError(f"book run writes the published outputs: it "
-                             f"runs at full scale only, not {scale.name} "
-                             f"(unset --quick, DEEPREC_QUICK and "
-                             f"DEEPREC_FRACTION; `book time` times a "
-                             f"fraction)")
+    elif args.action == "run":
+        if (name := current_scale().name) != "full":
+            raise UsageError(f"book run writes the published outputs: full "
+                             f"scale only, not {name} (unset --quick, DEEPREC_"
+                             f"QUICK, DEEPREC_FRACTION; `book time` times one)")
         booktools.run_chapters(paths)
-        return 0
-    tolerance = (booktools.TOLERANCE if args.tolerance is None
-                 else args.tolerance)
-    return 0 if booktools.check_chapters(paths, tolerance) else 1
-
-
-def lint_chapters(paths) -> bool:
-    """Print every truth-rule problem of each executed chapter (see
-    :mod:`deeprec.book.lint`); True if there is none."""
-    import nbformat
-
-    from deeprec.book.lint import lint
-    clean = True
-    for path in paths:
-        problems = lint(nbformat.read(path, as_version=4))
-        clean = clean and not problems
-        print(f"{path}: " + ("clean" if not problems else
-                             f"{len(problems)} problems"))
-        for problem in problems:
-            print(f"  {problem}")
-    return clean
+    else:
+        tolerance = (booktools.TOLERANCE if args.tolerance is None
+                     else args.tolerance)
+        return 0 if booktools.check_chapters(paths, tolerance) else 1
+    return 0
 
 
 def bench(args: argparse.Namespace) -> int:

@@ -111,3 +111,18 @@ def lint(nb) -> list[str]:
     problems += [f"the text pastes {name!r}, which no cell glued"
                  for name in sorted(pasted - glued_names(nb))]
     return problems
+
+
+def lint_chapters(paths) -> bool:
+    """Print every problem of each executed chapter (``python -m deeprec
+    book lint``); True if there is none."""
+    import nbformat
+    clean = True
+    for path in paths:
+        problems = lint(nbformat.read(path, as_version=4))
+        clean = clean and not problems
+        print(f"{path}: " + ("clean" if not problems else
+                             f"{len(problems)} problems"))
+        for problem in problems:
+            print(f"  {problem}")
+    return clean
