@@ -202,12 +202,13 @@ def plot_activations(names: Sequence[str], ax=None, span=(-4.0, 8.0),
 
 
 def plot_comparison(table: pd.DataFrame, metric: str = "test_rmse",
-                    reference: dict | None = None, ax=None):
+                    reference: dict | None = None, ax=None,
+                    over: str = "seeds"):
     """Horizontal bars of ``<metric>_mean`` per model (rows of a
     :func:`deeprec.studies.seed_summary` table), whiskers from the min to
-    the max over seeds, each mean written right of its whisker;
-    ``reference`` adds vertical lines (published numbers) named in a
-    legend below the axes."""
+    the max over ``over`` (seeds, folds), each mean written right of its
+    whisker; ``reference`` adds vertical lines (published numbers) named
+    in a legend below the axes."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6.8, 0.45 * len(table) + 1.8),
                              layout="constrained")
@@ -230,6 +231,6 @@ def plot_comparison(table: pd.DataFrame, metric: str = "test_rmse",
         _legend_below(ax.figure, ax, "published")
     low = min(mean.min(), *(reference or {}).values(), np.inf)
     ax.set_xlim(low - 0.03, top.max() + 0.05)
-    ax.set(xlabel=metric.replace("_", " ") + " (mean, min-max over seeds)")
+    ax.set(xlabel=metric.replace("_", " ") + f" (mean, min-max over {over})")
     ax.grid(alpha=0.3, axis="x")
     return ax

@@ -37,6 +37,20 @@ def test_comparison_words_follow_the_numbers_at_the_shown_precision():
     assert dr.book.compare(0.90001, 0.90004) == "the same"
 
 
+def test_how_many_folds_a_finding_holds_on_is_said_in_words():
+    assert dr.book.share(5, 5, "fold") == "on all 5 folds"
+    assert dr.book.share(3, 5, "fold") == "on 3 of 5 folds"
+    assert dr.book.share(0, 5, "seed") == "on none of the 5 seeds"
+    assert dr.book.share(1, 1, "fold") == "on the fold"
+    assert dr.book.share(0, 1, "fold") == "not on the fold"
+
+
+def test_a_list_in_words():
+    assert dr.book.words([]) == "none"
+    assert dr.book.words(["a"]) == "a"
+    assert dr.book.words(["a", "b", "c"]) == "a, b and c"
+
+
 def test_a_table_is_glued_as_markdown_with_dashes_for_missing(glued):
     frame = pd.DataFrame({"ML-1M": [0.831, None]},
                          index=pd.Index(["I-AutoRec", "a|b"], name="model"))

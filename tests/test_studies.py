@@ -306,3 +306,17 @@ def test_comparison_leaves_out_what_does_not_fit(data, monkeypatch):
     assert "GLocal-K left out" in said
     names = [r.label["model"] for r in runs]
     assert names == [m for m in every if m not in ("Item kNN", "GLocal-K")]
+
+
+def test_another_folds_results_are_saved_apart_and_tracked_studies_are_recorded(
+        capsys):
+    p = dr.chapter_params()
+    assert p.results("comparison", split="u2") != p.results("comparison")
+    assert f"-u2-{p.scale.name}" in str(p.results("comparison", split="u2"))
+    summary = pd.DataFrame({"key": ["abc12345"], "seconds": [12.0]})
+    result = dr.StudyResult(summary, pd.DataFrame(), trained=[],
+                            reused=["abc12345"])
+    assert p.track("comparison u2", result) is result
+    p.record()
+    out = capsys.readouterr().out
+    assert "study comparison u2" in out and "abc12345" in out

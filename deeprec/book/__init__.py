@@ -14,7 +14,7 @@
 from deeprec.book import exercises  # noqa: F401
 from deeprec.book.figures import FigureError, check_figure  # noqa: F401
 from deeprec.book.glue import (  # noqa: F401
-    compare, figure, glue, glue_many, table,
+    compare, figure, glue, glue_many, share, table, words,
 )
 from deeprec.book.runtime import (  # noqa: F401
     HEADLINE, HEADLINE_MIME, ChapterParams, chapter_params, headline, read_headline, setup,

@@ -73,6 +73,27 @@ def compare(a: float, b: float, lower: str = "lower",
     return tie if a == b else (lower if a < b else higher)
 
 
+def words(items) -> str:
+    """A list in words: 'a', 'a and b', 'a, b and c' (or 'none')."""
+    items = [str(i) for i in items]
+    if not items:
+        return "none"
+    return items[0] if len(items) == 1 else (
+        ", ".join(items[:-1]) + " and " + items[-1])
+
+
+def share(n: int, total: int, unit: str) -> str:
+    """How many of ``total`` (folds, seeds) a finding holds on, in words:
+    "on all 5 folds", "on 3 of 5 folds", "on none of the 5 folds"."""
+    units = unit if total == 1 else unit + "s"
+    if n == total:
+        return f"on all {total} {units}" if total > 1 else f"on the {unit}"
+    if n == 0:
+        return f"on none of the {total} {units}" if total > 1 else \
+            f"not on the {unit}"
+    return f"on {n} of {total} {units}"
+
+
 def figure(name: str, fig) -> None:
     """Check ``fig`` against the book's figure rules
     (:func:`~deeprec.book.figures.check_figure`), glue it for

@@ -33,6 +33,7 @@ FACTS: dict[str, str] = {
     "32": "batch size", "90": "AutoRec's 90/10 random split",
     "30": "days the time split holds out", "60": "days in an exercise",
     "40": "rows drawn in chapter 1's corner", "80": "columns drawn there",
+    "95": "95% confidence intervals (the conventional level)",
 }
 #: Integers 0..10 count things in words ("two layers", ratings 1 to 5).
 SMALL = 10

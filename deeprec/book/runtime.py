@@ -75,17 +75,24 @@ class ChapterParams:
         self.studies.append((name or "unsaved", result))
         return result
 
-    def results(self, name: str):
+    def track(self, name: str, result):
+        """Add a study run outside :meth:`study` (e.g. the comparison's
+        ``comparison_study``) to :meth:`record`; returns ``result``."""
+        self.studies.append((name, result))
+        return result
+
+    def results(self, name: str, split: str | None = None):
         """Folder where a study of this chapter saves its tables (so a
         cut-off run resumes and figures redraw without retraining):
         ``$DEEPREC_RESULTS`` (else ``<data home>/results``) /
-        ``<dataset>-<split>-<scale>/<name>``."""
+        ``<dataset>-<split>-<scale>/<name>``; ``split`` names another
+        split than the chapter's (the comparison's other folds)."""
         import os
         from pathlib import Path
 
         from deeprec.data import data_home
         home = os.environ.get("DEEPREC_RESULTS") or data_home() / "results"
-        return (Path(home) / f"{self.dataset}-{self.split}-"
+        return (Path(home) / f"{self.dataset}-{split or self.split}-"
                 f"{self.scale.name}" / name)
 
     def compute(self) -> str:
