@@ -17,7 +17,9 @@ import torch
 from torch import nn
 
 from deeprec.data.matrix import RatingData
-from deeprec.evaluate import model_device, model_kind
+from deeprec.evaluate import (WHOLE_MATRIX_COPIES, WHOLE_MATRIX_OPTION,
+                              model_device, model_kind)
+from deeprec.memory import check_dense, rows_that_fit
 
 
 @torch.no_grad()
@@ -36,11 +38,20 @@ def score_users(model: nn.Module, data: RatingData,
     device = model_device(model)
     users = (torch.arange(data.num_users) if users is None
              else torch.as_tensor(users)).to(device)
+    check_dense(len(users), data.num_items, device, "score_users",
+                "pass users= a batch of users (score them in chunks)")
+    batch_size = rows_that_fit(
+        batch_size, data.num_users if getattr(model, "orientation", None)
+        == "item" else data.num_items, device, "score_users",
+        "pass a smaller batch_size")
     was_training = model.training
     model.eval()
     try:
         orientation = getattr(model, "orientation", None)
         if kind == "whole-matrix":  # GLocal-K: all rows at once
+            check_dense(data.num_users, data.num_items, device,
+                        type(model).__name__, WHOLE_MATRIX_OPTION,
+                        copies=WHOLE_MATRIX_COPIES)
             full = model(data.matrix(orientation, device).to_dense())
             scores = full[users] if orientation == "user" else full[:, users].T
         elif kind == "autoencoder" and orientation == "user":

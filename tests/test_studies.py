@@ -320,3 +320,18 @@ def test_another_folds_results_are_saved_apart_and_tracked_studies_are_recorded(
     p.record()
     out = capsys.readouterr().out
     assert "study comparison u2" in out and "abc12345" in out
+
+
+def test_comparison_leaves_out_full_batch_autoencoders_that_do_not_fit(
+        data, monkeypatch):
+    """I-AutoRec's recipe takes the whole matrix as one batch: on a device
+    without room for it the run is left out, saying the size and the
+    option, instead of failing minutes in."""
+    entries = data.num_users * data.num_items
+    monkeypatch.setenv("DEEPREC_FREE_MEMORY", str(entries * 4 * 2))
+    with pytest.warns(UserWarning) as caught:
+        runs = dr.studies.comparison_runs(data)
+    said = " ".join(str(w.message) for w in caught)
+    assert "I-AutoRec left out: i-autorec's batch: a dense" in said
+    assert "set a smaller batch_size" in said
+    assert "I-AutoRec" not in [r.label["model"] for r in runs]

@@ -10,12 +10,14 @@ import pandas as pd
 
 from deeprec.data.matrix import RatingData
 from deeprec.evaluate import evaluate_rmse
+from deeprec.memory import DeviceMemoryError, check_dense
 from deeprec.models import count_parameters, knn
 from deeprec.scale import Scale
 from deeprec.studies.engine import (Run, StudyResult, load_trained,
                                     read_run, run_key, run_study,
                                     with_seeds)
 from deeprec.studies.recipes import SEEDS, recipe
+from deeprec.utils import get_device
 
 #: Largest users x items matrix on which the comparison trains GLocal-K: it
 #: holds several dense copies of the whole matrix at once (ML-1M's 22
@@ -30,27 +32,40 @@ COMPARISON = ("global-mean", "biases", "biased-mf", "item-knn", "user-knn",
               "glocal-k")
 
 
-def size_problem(name: str, data: RatingData) -> str | None:
-    """Why the dense model ``name`` does not fit ``data`` (None: it
-    fits)."""
+def size_problem(name: str, data: RatingData, device: str | None = None
+                 ) -> str | None:
+    """Why the dense model ``name`` does not fit ``data`` on ``device``
+    (default: the best available; None: it fits)."""
     if name in ("item-knn", "user-knn"):
         return knn.size_problem(data, name.split("-")[0])
     entries = data.num_users * data.num_items
     if name == "glocal-k" and entries > GLOCAL_K_MAX_ENTRIES:
         return (f"its {data.num_users:,} x {data.num_items:,} dense matrix "
                 f"exceeds GLOCAL_K_MAX_ENTRIES = {GLOCAL_K_MAX_ENTRIES:,}")
+    train = recipe(name).train
+    orientation = getattr(recipe(name).model, "orientation", None)
+    if orientation and hasattr(train, "batch_size"):  # an autoencoder
+        rows, cols = ((data.num_users, data.num_items) if orientation == "user"
+                      else (data.num_items, data.num_users))
+        try:  # its dense batches: input, output and gradients
+            check_dense(min(train.batch_size, rows), cols,
+                        get_device(device or "auto"), f"{name}'s batch",
+                        "set a smaller batch_size", copies=3)
+        except DeviceMemoryError as err:
+            return str(err)
     return None
 
 
-def comparison_runs(data: RatingData, names=COMPARISON) -> list[Run]:
+def comparison_runs(data: RatingData, names=COMPARISON,
+                    device: str | None = None) -> list[Run]:
     """Every model of the book, one run each, from the recipes (wrap in
-    :func:`with_seeds`). Models whose dense matrices would not fit ``data``
-    are left out with a warning that says why; the blend uses the
-    members that remain."""
+    :func:`with_seeds`). Models whose dense matrices or batches would not
+    fit ``data`` on ``device`` are left out with a warning that says why;
+    the blend uses the members that remain."""
     runs = []
     for name in names:
         run = recipe(name)
-        problem = size_problem(name, data)
+        problem = size_problem(name, data, device)
         if problem:
             warnings.warn(f"{run.label['model']} left out: {problem}",
                           stacklevel=2)
