@@ -20,6 +20,9 @@ from deeprec.studies.deep_ae import (  # noqa: F401
     DEEP_STUDIES, PAPER_ACTIVATIONS, activation_runs, depth_runs,
     dropout_runs, overfitting_runs, refeeding_runs,
 )
+from deeprec.studies.paper_rows import (  # noqa: F401
+    PAPER_ROWS, PaperRow, paper_row, reproduce,
+)
 from deeprec.studies.engine import (  # noqa: F401
     Run, StudyResult, load_trained, model_file, run_definition, run_key,
     run_study, seed_summary, train_run, with_seeds,
