@@ -202,7 +202,7 @@ def test_study_reruns_when_the_definition_changes(capsys, tmp_path):
 
 def test_an_epoch_change_alone_retrains(capsys, tmp_path, monkeypatch):
     monkeypatch.delenv("DEEPREC_QUICK")  # epochs as given (no quick cap)
-    monkeypatch.setattr("deeprec.cli.current_scale",
+    monkeypatch.setattr("deeprec.cli.common.current_scale",
                         lambda *a: __import__("deeprec").Scale())
     study = ["study", "autorec-orientation", "--dataset", "synthetic",
              "--out", str(tmp_path), "--no-progress"]
