@@ -48,3 +48,16 @@ def test_a_row_runs_quick_prints_the_paper_beside_ours_and_resumes(
     again, _ = reproduce("autorec-table-c-ml-1m", str(tmp_path),
                          progress=False)
     assert len(again.trained) == 0 and len(again.reused) == 2
+
+
+def test_the_command_prints_the_source_and_the_paper_beside_ours(
+        tmp_path, capsys, monkeypatch):
+    from deeprec.cli import main
+    monkeypatch.setenv("DEEPREC_QUICK", "1")
+    code = main(["reproduce", "deep-table3-3months", "--out", str(tmp_path),
+                 "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Kuchaiev & Ginsburg (2017), Table 3, Netflix 3 months" in out
+    assert "0.9373" in out and "ours - paper" in out
+    assert main(["reproduce", "deep-table3-full"]) == 2  # --out is required
