@@ -32,6 +32,7 @@ from deeprec.options import DataConfig, add_config_options
 from deeprec.scale import QUICK_ENV
 from deeprec import studies
 from deeprec.studies import recipes
+from deeprec.train.distributed import tagged
 
 
 def global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError) as error:
         if debug:
             traceback.print_exc()
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {tagged(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -150,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # a library error: one line unless --debug
         if debug:
             traceback.print_exc()
-        text = " ".join(line.strip() for line in str(error).splitlines())
+        text = tagged(" ".join(line.strip()
+                               for line in str(error).splitlines()))
         print(f"error: {text} ({type(error).__name__}; --debug shows the "
               f"traceback)", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ from dataclasses import replace
 import deeprec as dr
 from deeprec.options import DataConfig, apply
 from deeprec.scale import current_scale
+from deeprec.train import distributed
 
 STUDIES = ["autorec-orientation", "autorec-activations", "autorec-hidden",
            "activations", "overfitting", "depth", "dropout", "refeeding",
@@ -25,8 +26,9 @@ def load_data(args: argparse.Namespace, values: dict, used: set
     """The data the options ask for, at the current scale."""
     config = apply(DataConfig(seed=args.seed), values, used)
     config = replace(config, dataset=current_scale().dataset(config.dataset))
-    split = dr.load_split(config.dataset, config.split, config.seed,
-                          config.valid_fraction)
+    with distributed.rank_zero_first():  # under torchrun: one download
+        split = dr.load_split(config.dataset, config.split, config.seed,
+                              config.valid_fraction)
     data = dr.RatingData(split)
     print(data, file=sys.stderr)
     return data

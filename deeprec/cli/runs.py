@@ -15,6 +15,7 @@ from deeprec.cli.common import UsageError, load_data
 from deeprec.config import ConfigError, as_dict
 from deeprec.options import DataConfig, apply, option, overrides
 from deeprec.studies import recipes
+from deeprec.train import is_writer
 
 
 def recipe_name(run: dr.Run) -> str | None:
@@ -112,7 +113,8 @@ def train(args: argparse.Namespace) -> int:
               f"{row['epochs_run']}){saved}", file=sys.stderr)
     else:
         print(f"test RMSE: {row['test_rmse']:.4f}")
-    if target is not None and (args.save_diverged or not row["diverged"]):
+    if target is not None and is_writer() and (
+            args.save_diverged or not row["diverged"]):
         dr.save_model(model, target, {"key": key,
                                       "test_rmse": row["test_rmse"]})
         print(f"saved to {target}")

@@ -33,9 +33,9 @@ from deeprec.models import (AutoRecConfig, DeepAEConfig, GLocalKConfig,
 from deeprec.models.registry import (CLOSED_FORM, build_model,
                                      is_closed_form, sized)
 from deeprec.scale import Scale, current_scale, scaled
-from deeprec.train import (PLACEMENT_FIELDS, ClosedFormConfig, FitResult,
-                           GLocalKTrainConfig, MFTrainConfig, TrainConfig,
-                           train)
+from deeprec.train import (LATER_FIELDS, PLACEMENT_FIELDS, ClosedFormConfig,
+                           FitResult, GLocalKTrainConfig, MFTrainConfig,
+                           TrainConfig, distributed, train)
 from deeprec.utils import atomic_path, get_device, set_seed
 
 
@@ -106,7 +106,8 @@ def run_definition(run: Run, data: RatingData, seed: int = 0,
     from deeprec import __version__
     run = run.resolved(data, seed, scale)
     train_config = {k: v for k, v in as_dict(run.train).items()
-                    if k not in PLACEMENT_FIELDS}
+                    if k not in PLACEMENT_FIELDS
+                    and not (k in LATER_FIELDS and v == LATER_FIELDS[k])}
     return {"label": run.label, "model": as_dict(run.model),
             "train": train_config, "data": data.name,
             "data_fingerprint": data.fingerprint, "seed": run.train.seed,
@@ -295,20 +296,21 @@ def run_study(runs: list[Run], data: RatingData,
         if record is None:
             concrete = run.resolved(data, seed, scale, device)
             model, record = train_run(concrete, data, key, progress)
-            if path is not None:
+            if path is not None and distributed.is_writer():
                 if (save_models and not is_closed_form(run.model)
                         and not record["summary"]["diverged"]):
                     with atomic_path(model_file(path, key)) as tmp:
                         torch.save(model.state_dict(), tmp)
                 _write_run(path, key, record)  # last: marks it finished
+            distributed.barrier()  # torchrun: the others see rank 0's files
             trained.append(key)
         else:
             reused.append(key)
         records.append(record)
     result = _tables(records)
     result.trained, result.reused = trained, reused
-    if path is not None:  # the csv views of the run files, in run order
-        result.save(path)
+    if path is not None and distributed.is_writer():  # csv views of the
+        result.save(path)  # run files, in run order
     return result
 
 

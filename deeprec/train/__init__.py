@@ -4,7 +4,8 @@ Every trainer is called as ``trainer(model, data, config)`` and returns a
 :class:`FitResult`; the config's type picks the trainer
 (:func:`trainer_for`): the autoencoder loop (:mod:`.loop`), GLocal-K's
 L-BFGS stages (:mod:`.glocal_k`), biased MF's SGD (:mod:`.mf`), the
-closed-form models and the blend (:mod:`.closed_form`).
+closed-form models and the blend (:mod:`.closed_form`). Several devices
+under ``torchrun``: :mod:`.distributed`.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ from torch import nn
 
 from deeprec.data.matrix import RatingData
 from deeprec.train.closed_form import fit_blend_model, fit_closed_form
-from deeprec.train.configs import (EPOCH_FIELDS, PLACEMENT_FIELDS,  # noqa
-                                   BlendConfig, ClosedFormConfig,
+from deeprec.train.configs import (EPOCH_FIELDS, LATER_FIELDS,  # noqa
+                                   PLACEMENT_FIELDS, BlendConfig,
+                                   ClosedFormConfig,
                                    GLocalKTrainConfig, MFTrainConfig,
                                    TrainConfig)
+from deeprec.train import distributed  # noqa: F401
+from deeprec.train.distributed import (Share, Sharding,  # noqa: F401
+                                       is_writer)
 from deeprec.train.glocal_k import fit_glocal_k
-from deeprec.train.loop import (DENSE_LIMIT, fit, make_optimizer,  # noqa
-                                reconstruction_loss, row_source, run_epoch,
-                                train_step)
+from deeprec.train.loop import (DENSE_LIMIT, autocast, compiled,  # noqa
+                                fit, make_optimizer, reconstruction_loss,
+                                row_source, run_epoch, train_step)
 from deeprec.train.mf import fit_mf
 from deeprec.train.result import Checkpoint, FitResult  # noqa: F401
 

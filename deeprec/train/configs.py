@@ -20,6 +20,8 @@ OPTIMIZERS = ("sgd", "adam", "rprop", "lbfgs")
 LOSSES = ("mmse", "sse")
 #: ``keep``: the epoch whose weights a run keeps.
 KEEP = ("best", "last")
+#: ``precision``: of the training passes (evaluation stays fp32).
+PRECISIONS = ("fp32", "bf16")
 
 
 def _device(value) -> bool:
@@ -62,6 +64,10 @@ class TrainConfig:
             turns 1-ulp differences between those into ~0.002 RMSE).
         device: auto (cuda > mps > cpu) or a device name.
         progress: show a progress bar.
+        precision: fp32, or bf16 (autocast of the training passes on CPU
+            and CUDA; the loss and evaluation stay fp32).
+        compile: torch.compile the model (skipped with a warning where
+            compiling is unavailable).
     """
 
     num_epochs: int = 50
@@ -82,6 +88,8 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     progress: bool = True
+    precision: str = "fp32"
+    compile: bool = False
 
     def __post_init__(self):
         validate(self, num_epochs=integer(1), batch_size=integer(1),
@@ -95,7 +103,8 @@ class TrainConfig:
                  lr_gamma=number(0, low_open=True),
                  lbfgs_iters=integer(1), keep=one_of(KEEP), clip=BOOL,
                  eval_batch_size=integer(1), seed=integer(0),
-                 device=DEVICE, progress=BOOL)
+                 device=DEVICE, progress=BOOL,
+                 precision=one_of(PRECISIONS), compile=BOOL)
 
 
 @dataclass
@@ -213,6 +222,10 @@ class BlendConfig:
 #: Fields of every train config that say where and how visibly a run
 #: trains, not what it computes: left out of a run's identity.
 PLACEMENT_FIELDS = ("device", "progress")
+#: Fields added after results were saved, with their defaults: a run's
+#: identity leaves each out while it holds its default, so the keys of
+#: runs saved before they existed stay valid.
+LATER_FIELDS = {"precision": "fp32", "compile": False}
 #: Each train config's epoch-count fields (what the scale shortens).
 EPOCH_FIELDS = {TrainConfig: ("num_epochs",),
                 GLocalKTrainConfig: ("pretrain_epochs", "finetune_epochs"),
