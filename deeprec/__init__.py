@@ -19,7 +19,7 @@ from dataclasses import replace  # noqa: F401  (override configs)
 from deeprec.utils import get_device, set_seed  # noqa: F401
 from deeprec.scale import Scale, current_scale  # noqa: F401
 from deeprec.data import (  # noqa: F401
-    RatingData, Split, dataset_stats, load_ratings, load_split,
+    RatingData, Split, dataset_stats, load_ratings, load_split, rating_data,
     random_split, synthetic_split, time_split, train_valid_split,
     write_synthetic_movielens,
 )

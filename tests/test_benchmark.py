@@ -37,3 +37,31 @@ def test_bench_cases_are_the_recipes(monkeypatch):
 def test_step_flops_of_a_two_layer_mlp():
     # forward 2*4*3 + 2*3*4 = 48; backward 2*48 - 2*4*3 = 72
     assert benchmark.step_flops([4, 3, 4], 1) == 120
+
+
+def test_bench_reports_the_paper_scale_epoch_with_its_flop_floor(
+        capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPREC_QUICK", "1")
+    assert main(["bench", "--quick", "--out", str(tmp_path / "b.json")]) == 0
+    out = capsys.readouterr().out
+    assert "Paper scale: an epoch of n,512,512,1024,512,512,n" in out
+    import json
+    rows = json.loads((tmp_path / "b.json").read_text())["netflix_epoch"]
+    assert [r["precision"] for r in rows] == ["fp32", "bf16"]
+    for r in rows:
+        assert r["epoch_s"] > 0 and r["peak_gib"] > 0
+        assert r["floor_here_s"] > 0 and r["floor_h200_s"] < r["floor_here_s"]
+
+
+def test_the_netflix_full_model_and_its_flops():
+    from deeprec import bench_scale
+    dims = bench_scale.model_dims()
+    assert dims == [17_768, 512, 512, 1024, 512, 512, 17_768]
+    # two passes (sparse + one re-feed) of every one of 477,412 users
+    assert bench_scale.epoch_flops(dims) == (
+        benchmark.step_flops(dims, 2) * 477_412)
+    m = bench_scale.sample_matrix(200, 1000, per_row=50)
+    dense = m.to_dense()
+    assert dense.shape == (200, 1000)
+    assert abs(m.nnz / 200 - 50) < 5  # Poisson(50) ratings a user
+    assert set(dense.unique().tolist()) <= {0, 1, 2, 3, 4, 5}

@@ -5,16 +5,19 @@ import deeprec as dr
 from deeprec.data import NETFLIX_SPLITS, netflix_split, read_netflix
 
 
+DATES = ["1999-11-30", "1999-12-01", "2004-05-31", "2004-06-01",
+         "2005-05-31", "2005-06-01", "2005-06-30", "2005-07-01",
+         "2005-08-31", "2005-09-01", "2005-11-30", "2005-12-01",
+         "2005-12-31", "2006-01-01"]
+MOVIES, USERS = range(1, 15), range(1, 9)
+
+
 def _write_netflix(folder, layout):
-    """A tiny prize data set with ratings on and around every boundary."""
-    dates = ["1999-11-30", "1999-12-01", "2004-05-31", "2004-06-01",
-             "2005-05-31", "2005-06-01", "2005-06-30", "2005-07-01",
-             "2005-08-31", "2005-09-01", "2005-11-30", "2005-12-01",
-             "2005-12-31", "2006-01-01"]
-    rows = {}
-    for movie in (1, 2, 3):
-        rows[movie] = [f"{u},{1 + (u + movie) % 5},{d}"
-                       for u in range(1, 9) for d in dates[u % 3::3]]
+    """A tiny prize data set with ratings on and around every boundary:
+    user u rates movie m once, on day (u + m) % 14 of DATES, so every user
+    rates on every date and no (movie, user) pair repeats."""
+    rows = {m: [f"{u},{1 + (u + m) % 5},{DATES[(u + m) % 14]}"
+                for u in USERS] for m in MOVIES}
     rows[3].append("99,4,2005-12-15")  # user 99 exists only in December
     if layout == "combined":
         text = "".join(f"{m}:\n" + "\n".join(r) + "\n"
@@ -31,9 +34,8 @@ def _write_netflix(folder, layout):
 def test_both_layouts_read_the_same(tmp_path, layout):
     _write_netflix(tmp_path, layout)
     ratings = read_netflix(tmp_path)
-    assert len(ratings) == sum(1 for _ in range(3) for u in range(1, 9)
-                               for _ in range(len(range(u % 3, 14, 3)))) + 1
-    assert set(ratings.item_id) == {1, 2, 3}
+    assert len(ratings) == len(MOVIES) * len(USERS) + 1
+    assert set(ratings.item_id) == set(MOVIES)
 
 
 def test_paper_dates():

@@ -27,8 +27,7 @@ def load_data(args: argparse.Namespace, values: dict, used: set
     config = apply(DataConfig(seed=args.seed), values, used)
     config = replace(config, dataset=current_scale().dataset(config.dataset))
     with distributed.rank_zero_first():  # under torchrun: one download
-        split = dr.load_split(config.dataset, config.split, config.seed,
-                              config.valid_fraction)
-    data = dr.RatingData(split)
+        data = dr.data.rating_data(config.dataset, config.split,
+                                   config.seed, config.valid_fraction)
     print(data, file=sys.stderr)
     return data

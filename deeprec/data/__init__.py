@@ -13,7 +13,10 @@ from deeprec.data.download import (  # noqa: F401
 )
 from deeprec.data.matrix import CSR, Entries, RatingData  # noqa: F401
 from deeprec.data.netflix import (  # noqa: F401
-    NETFLIX_SPLITS, netflix_split, read_netflix, read_netflix_file,
+    NETFLIX_SPLITS, ColumnSplit, load_netflix_columns, netflix_column_split,
+    netflix_data, netflix_files, netflix_split, read_netflix,
+    read_netflix_file,
+    time_split_columns,
 )
 from deeprec.data.readers import (  # noqa: F401
     DataFormatError, read_movielens, read_rating_file,
@@ -23,8 +26,14 @@ from deeprec.data.splits import (  # noqa: F401
     time_split, train_valid_split,
 )
 from deeprec.data.stats import dataset_stats  # noqa: F401
+from deeprec.data.streaming import (  # noqa: F401
+    RatingColumns, read_netflix_columns,
+)
 from deeprec.data.synthetic import (  # noqa: F401
     SyntheticConfig, synthetic_ratings, write_synthetic_movielens,
+)
+from deeprec.data.synthetic_netflix import (  # noqa: F401
+    write_synthetic_netflix,
 )
 
 #: Synthetic data sets by name: small for tests, and the sizes of ML-100K
@@ -55,7 +64,9 @@ def dataset_folder(name: str, home: str | Path | None = None) -> Path:
     if name in SYNTHETIC:
         return synthetic_folder(SYNTHETIC[name], home)
     if name == "netflix":
-        return data_home(home) / "netflix"
+        folder = data_home(home) / "netflix"
+        netflix_files(folder)  # none there: DatasetNotFoundError, one line
+        return folder
     return fetch_movielens(name, home)
 
 
@@ -110,6 +121,21 @@ def load_split(dataset: str = "ml-100k", split: str = "u1", seed: int = 0,
         result = train_valid_split(result, valid_fraction, seed)
     result.name = f"{dataset}/{result.name}"
     return result
+
+
+def rating_data(dataset: str = "ml-100k", split: str = "u1", seed: int = 0,
+                valid_fraction: float = 0.0,
+                home: str | Path | None = None) -> RatingData:
+    """``RatingData(load_split(...))``, except for the Netflix Prize time
+    splits, which take the streaming path (compact columns straight to
+    CSR, no DataFrames: a few GB for the whole prize set instead of
+    ~10)."""
+    if dataset == "netflix" and split in NETFLIX_SPLITS:
+        columns = load_netflix_columns(dataset_folder(dataset, home))
+        data = netflix_data(netflix_column_split(columns, split, seed))
+        data.name = f"{dataset}/{data.name}"
+        return data
+    return RatingData(load_split(dataset, split, seed, valid_fraction, home))
 
 
 def synthetic_split(split: str = "u1", name: str = "synthetic",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,10 +100,32 @@ def _private_folder(home: Path, kind: str, name: str) -> Path:
                                  prefix=f".{kind}-{name}.{os.getpid()}."))
 
 
-def _hash_ok(path: Path, known_hash: str) -> bool:
-    """Whether file ``path`` has the pooch-style ``"alg:hex"`` hash."""
+def _hash_problem(path: Path, known_hash: str) -> str | None:
+    """None when file ``path`` has the pooch-style ``"alg:hex"`` hash,
+    else what went wrong (``"failed its SHA256 check (expected .., got
+    ..)"``)."""
     alg, value = known_hash.split(":", 1)
-    return pooch.file_hash(str(path), alg=alg) == value.lower()
+    got = pooch.file_hash(str(path), alg=alg)
+    if got == value.lower():
+        return None
+    return (f"failed its {alg.upper()} check (expected {value.lower()}, "
+            f"got {got})")
+
+
+def _set_aside(zip_path: Path, known_hash: str) -> str:
+    """Move a cached zip that fails its checksum to ``<name>.zip.bad``;
+    return what happened ("" when the file is fine or absent)."""
+    if not zip_path.is_file():
+        return ""
+    problem = _hash_problem(zip_path, known_hash)
+    if problem is None:
+        return ""
+    bad = zip_path.with_name(zip_path.name + ".bad")
+    os.replace(zip_path, bad)
+    note = (f"the cached file {zip_path} {problem}: moved it to {bad} "
+            "(delete it once a good copy is in place)")
+    warnings.warn(note + "; downloading it again", stacklevel=3)
+    return note
 
 
 def _download(name: str, archive: Archive, home: Path, progress: bool
@@ -110,8 +133,9 @@ def _download(name: str, archive: Archive, home: Path, progress: bool
     """Return ``home/<name>.zip`` with a matching hash, downloading it
     (into a private folder, then renamed) when missing or different."""
     zip_path = home / f"{name}.zip"
-    if zip_path.is_file() and _hash_ok(zip_path, archive.known_hash):
-        return zip_path  # no network
+    note = _set_aside(zip_path, archive.known_hash)
+    if zip_path.is_file():
+        return zip_path  # cached and checked: no network
     errors = []
     tmp = _private_folder(home, "download", name)
     try:
@@ -130,10 +154,13 @@ def _download(name: str, archive: Archive, home: Path, progress: bool
                 errors.append(f"{url}: {type(exc).__name__}: {exc}")
         else:
             folder = home / archive.folder
+            first = (f"{note}.\n{name} could not be downloaded again"
+                     if note else f"{name} is not cached and could not be "
+                     "downloaded")
             raise DatasetNotFoundError(
-                f"{name} is not cached and could not be downloaded.\n"
+                f"{first}.\n"
                 f"  Download {archive.url}\n"
-                f"  and put the zip at {zip_path}\n"
+                f"  and put a good copy of the zip at {zip_path}\n"
                 f"  (or its extracted files in {folder}/),\n"
                 f"  or set ${DATA_ENV} to a folder that holds them.\n"
                 "  Errors: " + "; ".join(errors))
@@ -174,6 +201,10 @@ def fetch_movielens(name: str, home: str | os.PathLike | None = None,
         DatasetNotFoundError: offline with nothing cached; the message names
             the URL and the exact folder to put the files in.
         ValueError: a download whose checksum differs (pooch refuses it).
+
+    A cached zip that fails its checksum is moved to ``<name>.zip.bad``
+    (with a warning naming both hashes) and downloaded again; offline, the
+    error says so and where to put a good copy.
     """
     if name not in ARCHIVES:
         raise ValueError(f"unknown data set {name!r}; known: "

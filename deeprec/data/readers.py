@@ -3,11 +3,19 @@
 Every reader returns a ratings DataFrame with the columns of
 :mod:`deeprec.constants` (``user_id, item_id, rating, timestamp``) and, where
 the archive has them, a movies DataFrame (``item_id, title, genres``).
+
+The readers are strict: a malformed file raises :class:`DataFormatError`,
+whose one-line message names the file, the line, the offending value and
+what was expected. The fast path parses with pandas and checks the values
+with numpy; only when that check fails is the file scanned line by line, to
+name the line.
 """
 
 from __future__ import annotations
 
+import csv
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,51 +28,215 @@ ML100K_GENRES = [
     "Crime", "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror",
     "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
 ]
+#: Largest user or item id (ids are stored as int32 in compact columns).
+ID_MAX = 2**31 - 1
+#: Timestamps are seconds in 0 .. 2**40 (1970 to the year 36812).
+TIMESTAMP_MAX = 2**40
+_NAMES = ("user id", "item id", "rating", "timestamp")
+_WHAT = "user, item, rating, timestamp"
+_CUT = ("; the file does not end in a newline: its last line looks cut "
+        "short")
 
 
 class DataFormatError(ValueError):
     """A data file does not have the expected layout (names file and line)."""
 
 
-def _locate_bad_line(path: Path, sep: str, kinds: list[type], header: bool,
-                     what: str, rating_range: tuple[float, float] | None
-                     ) -> None:
+def format_error(path: Path, line: int | None, why: str, text: str = ""
+                 ) -> DataFormatError:
+    """A :class:`DataFormatError` ``"<path>, line <n>: <why>: '<text>'"``
+    (no line number when ``line`` is None)."""
+    where = f"{path}" if line is None else f"{path}, line {line}"
+    shown = f": {text[:80]!r}" if text else ""
+    return DataFormatError(f"{where}: {why}{shown}")
+
+
+def _whole(field: str) -> int | None:
+    """``field`` as an integer: ``"2"``, or a float that is a whole number
+    (``"2.0"``, ``"1e3"``: pandas' fast path reads these exactly too)."""
+    try:
+        return int(field)
+    except ValueError:
+        pass
+    try:
+        number = float(field)
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() else None
+
+
+def _field_problem(fields: list[str], sep: str,
+                   rating_range: tuple[float, float] | None) -> str | None:
+    """Why one split MovieLens line is malformed (None when it is fine)."""
+    if len(fields) != 4:
+        return (f"expected 4 fields ({_WHAT}) separated by {sep!r}, got "
+                f"{len(fields)}")
+    for name, field in zip(_NAMES, fields):
+        if name == "rating":
+            try:
+                finite = np.isfinite(float(field))
+            except ValueError:
+                finite = False
+            if not finite:
+                return f"field {field!r} is not a number (expected {_WHAT})"
+            continue
+        value = _whole(field)
+        if value is None:
+            return f"{name} {field!r} is not an integer (expected {_WHAT})"
+        top = TIMESTAMP_MAX if name == "timestamp" else ID_MAX
+        if not 0 <= value <= top:
+            bound = "2**40" if name == "timestamp" else f"{ID_MAX}"
+            return f"{name} {field!r} is outside 0..{bound}"
+    rating = float(fields[2])
+    if rating_range and not rating_range[0] <= rating <= rating_range[1]:
+        return (f"rating {fields[2]} is outside "
+                f"{rating_range[0]:g}..{rating_range[1]:g}")
+    return None
+
+
+def _locate_bad_line(path: Path, sep: str, header: bool,
+                     rating_range: tuple[float, float] | None) -> None:
     """Scan ``path`` line by line and raise on the first malformed line.
 
-    Only called once the fast pandas parse failed, so speed does not matter.
+    Only called once the fast parse or check failed, so speed does not
+    matter.
     """
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
+    number = 0
+    with open(path, encoding="utf-8", errors="replace", newline="") as file:
+        for number, line in enumerate(file, start=1):
             if header and number == 1:
                 continue
             text = line.rstrip("\r\n")
-            fields = text.split(sep)
-            if len(fields) != len(kinds):
-                raise DataFormatError(
-                    f"{path}, line {number}: expected {len(kinds)} fields "
-                    f"({what}) separated by {sep!r}, got {len(fields)}: "
-                    f"{text[:80]!r}")
-            for field, kind in zip(fields, kinds):
-                try:
-                    value = kind(field)
-                except ValueError:
-                    raise DataFormatError(
-                        f"{path}, line {number}: field {field!r} is not "
-                        f"{'an integer' if kind is int else 'a number'} "
-                        f"(expected {what}): {text[:80]!r}") from None
-            rating = float(fields[2])
-            if rating_range and not (rating_range[0] <= rating
-                                     <= rating_range[1]):
-                raise DataFormatError(
-                    f"{path}, line {number}: rating {fields[2]} is outside "
-                    f"{rating_range[0]:g}..{rating_range[1]:g}: {text[:80]!r}")
-    raise DataFormatError(f"{path}: could not be parsed as {what}")
+            if '"' in text:
+                why = "unbalanced quote '\"' (rating files have no quotes)"
+            else:
+                why = _field_problem(text.split(sep), sep, rating_range)
+            if why:
+                cut = "" if line.endswith("\n") else _CUT
+                raise format_error(path, number, why + cut, text)
+    if number <= int(header):
+        raise format_error(path, None, f"the file is empty (expected lines "
+                                       f"of {_WHAT})")
+    raise format_error(path, None, f"could not be parsed as {_WHAT}")
+
+
+def _read_fast(path: Path, sep: str, header: bool) -> pd.DataFrame | None:
+    """Parse with pandas' C parser into int64/float64 columns; None when
+    pandas refuses the file (then the slow scan names the line)."""
+    c_sep, width = (":", 7) if sep == "::" else (sep, 4)
+    use = [0, 2, 4, 6] if sep == "::" else [0, 1, 2, 3]
+    kinds = {use[0]: np.int64, use[1]: np.int64, use[2]: np.float64,
+             use[3]: np.int64}
+    dtype = {i: kinds.get(i, np.float64) for i in range(width)}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pd.read_csv(path, sep=c_sep, header=None, dtype=dtype,
+                                skiprows=1 if header else 0, engine="c",
+                                skip_blank_lines=False,
+                                quoting=csv.QUOTE_NONE)
+    except (ValueError, OverflowError, pd.errors.ParserError):
+        return None
+    if frame.shape[1] != width or (
+            width == 7 and frame[[1, 3, 5]].notna().to_numpy().any()):
+        return None  # '::' must leave empty fields between the ':'s
+    frame = frame[use]
+    frame.columns = [USER, ITEM, RATING, TIMESTAMP]
+    return frame
+
+
+def _values_ok(frame: pd.DataFrame,
+               rating_range: tuple[float, float] | None) -> bool:
+    """Vectorised check of id, timestamp and rating ranges."""
+    ok = True
+    for column, top in ((USER, ID_MAX), (ITEM, ID_MAX),
+                        (TIMESTAMP, TIMESTAMP_MAX)):
+        values = frame[column].to_numpy()
+        ok &= bool(len(values) == 0 or (values.min() >= 0
+                                        and values.max() <= top))
+    rating = frame[RATING].to_numpy()
+    if rating_range:
+        ok &= bool(((rating >= rating_range[0])
+                    & (rating <= rating_range[1])).all())
+    return ok and not np.isnan(rating).any()
+
+
+def _check_last_line(path: Path, timestamps: np.ndarray, first: int) -> None:
+    """Refuse a last line that has no newline and a timestamp with fewer
+    digits than every other line's: the file was cut while written."""
+    with open(path, "rb") as file:
+        file.seek(max(0, path.stat().st_size - 1))
+        if file.read(1) in (b"\n", b""):
+            return
+    if len(timestamps) < 2:
+        return
+    last, shortest = int(timestamps[-1]), int(timestamps[:-1].min())
+    if len(str(last)) < len(str(shortest)):
+        raise format_error(
+            path, first + len(timestamps) - 1,
+            f"timestamp {last} has fewer digits than every other "
+            f"timestamp (at least {len(str(shortest))}){_CUT}")
+
+
+def _pair_key(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``row << 31 | col`` as int64, built in place (8 bytes a pair)."""
+    key = rows.astype(np.int64)
+    key <<= 31
+    key |= cols
+    return key
+
+
+def _has_equal_neighbours(ordered: np.ndarray, step: int = 1 << 24
+                          ) -> bool:
+    """Whether a sorted array has a repeat (checked in slices: no big
+    temporary)."""
+    for lo in range(0, max(len(ordered) - 1, 0), step):
+        part = ordered[lo:lo + step + 1]
+        if (part[1:] == part[:-1]).any():
+            return True
+    return False
+
+
+def duplicate_pair(rows: np.ndarray, cols: np.ndarray
+                   ) -> tuple[int, int] | None:
+    """The first repeated ``(row, col)`` pair as (index of its first
+    occurrence, index of the repeat), or None; ``rows`` and ``cols`` are
+    non-negative ids below 2**31. Vectorised: one in-place sort of an
+    8-byte key, and an argsort only when there is a repeat."""
+    key = _pair_key(rows, cols)
+    key.sort()
+    if not _has_equal_neighbours(key):
+        return None
+    key = _pair_key(rows, cols)
+    order = np.argsort(key, kind="stable")
+    ranked = key[order]
+    same = np.flatnonzero(ranked[1:] == ranked[:-1])
+    pick = same[np.argmin(order[same + 1])]
+    first = order[np.searchsorted(ranked, ranked[pick])]
+    return int(first), int(order[pick + 1])
+
+
+def duplicate_error(first: tuple[Path, int], second: tuple[Path, int],
+                    user: int, item: int) -> DataFormatError:
+    """The error for a second rating of one (user, item) pair, given the
+    (file, line) of both ratings."""
+    where = (f"{first[0]}, lines {first[1]} and {second[1]}"
+             if first[0] == second[0] else
+             f"{first[0]}, line {first[1]} and {second[0]}, line {second[1]}")
+    return DataFormatError(f"{where}: user {user} rates item {item} twice "
+                           "(expected one rating per user and item)")
 
 
 def read_rating_file(path: str | Path, sep: str = "\t", header: bool = False,
                      rating_range: tuple[float, float] | None = (0.5, 5.0)
                      ) -> pd.DataFrame:
     """Read a ``user, item, rating, timestamp`` file of any MovieLens layout.
+
+    Ids and timestamps must be whole numbers (``2``; ``2.0`` or ``1e3``
+    are read exactly, ``1.5`` is an error). A file whose last line has no
+    newline may have been cut while written or copied: that line is read
+    only if it has every field and its timestamp has at least as many
+    digits as the shortest other timestamp.
 
     Args:
         path: the file (``u.data``, ``u1.base``, ``ratings.dat``,
@@ -79,51 +251,98 @@ def read_rating_file(path: str | Path, sep: str = "\t", header: bool = False,
 
     Raises:
         FileNotFoundError: the file is missing.
-        DataFormatError: a line has the wrong number of fields, a non-numeric
-            field or a rating out of range; the message names file and line.
+        DataFormatError: a line has the wrong number of fields, a quote, a
+            non-integer id or timestamp, a value out of range (ids
+            0..2**31-1, timestamps 0..2**40, ``rating_range``), a repeated
+            (user, item) pair or a cut last line; the message names file
+            and line.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"rating file not found: {path}")
-    kinds = [int, int, float, int]
-    what = "user, item, rating, timestamp"
-    # '::' is two ':' separators around an empty field: the fast C parser
-    # reads it as ':' and the empty columns are dropped.
-    c_sep, use = (":", [0, 2, 4, 6]) if sep == "::" else (sep, [0, 1, 2, 3])
-    try:
-        frame = pd.read_csv(path, sep=c_sep, header=0 if header else None,
-                            dtype=np.float64, engine="c",
-                            skip_blank_lines=False)
-        if frame.shape[1] != max(use) + 1:
-            raise ValueError("wrong number of fields")
-        frame = frame.iloc[:, use]
-        frame.columns = [USER, ITEM, RATING, TIMESTAMP]
-        bad = frame.isna().any(axis=1).to_numpy()
-    except (ValueError, pd.errors.ParserError):
-        bad = None
-    if bad is None or bad.any() or (
-            rating_range and not frame[RATING].between(*rating_range).all()):
-        _locate_bad_line(path, sep, kinds, header, what, rating_range)
-    frame = frame.astype({USER: np.int64, ITEM: np.int64,
-                          RATING: np.float32, TIMESTAMP: np.int64})
-    return frame
+    frame = _read_fast(path, sep, header)
+    if frame is None or not _values_ok(frame, rating_range):
+        _locate_bad_line(path, sep, header, rating_range)
+    first = 2 if header else 1
+    users, items = frame[USER].to_numpy(), frame[ITEM].to_numpy()
+    pair = duplicate_pair(users, items)
+    if pair is not None:
+        raise duplicate_error((path, pair[0] + first),
+                              (path, pair[1] + first),
+                              int(users[pair[0]]), int(items[pair[0]]))
+    _check_last_line(path, frame[TIMESTAMP].to_numpy(), first)
+    return frame.astype({RATING: np.float32})
+
+
+def _split_lines(path: Path, sep: str, width: int, what: str,
+                 encoding: str) -> list[list[str]]:
+    """Fields of every line of a small ``sep``-separated file (no quoting),
+    each line checked to have ``width`` fields."""
+    text = path.read_text(encoding=encoding)
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        fields = line.split(sep)
+        if len(fields) != width:
+            raise format_error(path, number, f"expected {width} {sep!r}-"
+                               f"separated fields ({what}), got "
+                               f"{len(fields)}", line)
+        rows.append(fields)
+    if not rows:
+        raise format_error(path, None, f"the file is empty (expected {what})")
+    return rows
+
+
+def _movie_ids(path: Path, ids: list[str], first: int) -> np.ndarray:
+    """Item ids as int64; a non-integer one is named with its line."""
+    for number, value in enumerate(ids, start=first):
+        if not value.strip().isdigit():
+            raise format_error(path, number, f"item id {value!r} is not an "
+                               "integer (expected id, title, genres)")
+    return np.asarray(ids, dtype=np.int64)
 
 
 def read_ml100k_items(path: str | Path) -> pd.DataFrame:
     """Read ML-100K's ``u.item`` (``|``-separated, latin-1, 19 genre flags)."""
     path = Path(path)
-    raw = pd.read_csv(path, sep="|", header=None, encoding="latin-1",
-                      dtype=str, keep_default_na=False)
-    if raw.shape[1] != 5 + len(ML100K_GENRES):
-        raise DataFormatError(
-            f"{path}: expected {5 + len(ML100K_GENRES)} '|'-separated fields "
-            f"(id, title, release date, video date, url, 19 genre flags), "
-            f"got {raw.shape[1]}")
-    flags = raw.iloc[:, 5:].to_numpy() == "1"
-    genres = ["|".join(g for g, on in zip(ML100K_GENRES, row) if on)
+    width = 5 + len(ML100K_GENRES)
+    rows = _split_lines(path, "|", width, "id, title, release date, video "
+                        "date, url, 19 genre flags", "latin-1")
+    raw = pd.DataFrame(rows)
+    flags = raw.iloc[:, 5:].to_numpy()
+    bad = ~np.isin(flags, ["0", "1"])
+    if bad.any():
+        number, column = np.argwhere(bad)[0]
+        raise format_error(path, int(number) + 1, f"genre flag "
+                           f"{flags[number, column]!r} is not 0 or 1")
+    genres = ["|".join(g for g, on in zip(ML100K_GENRES, row) if on == "1")
               for row in flags]
-    return pd.DataFrame({ITEM: raw[0].astype(np.int64), TITLE: raw[1],
-                         GENRES: genres})
+    return pd.DataFrame({ITEM: _movie_ids(path, raw[0].tolist(), 1),
+                         TITLE: raw[1], GENRES: genres})
+
+
+def _read_movies_csv(path: Path, encoding: str) -> list[list[str]]:
+    """Records of ``movies.csv`` with a header; a record that spans lines
+    (an unbalanced quote) or has other than 3 fields is an error."""
+    rows = []
+    with open(path, encoding=encoding, newline="") as file:
+        reader = csv.reader(file, strict=True)
+        start = 1
+        try:
+            for record in reader:
+                if reader.line_num != start or len(record) != 3:
+                    why = ("unbalanced quote '\"'" if reader.line_num != start
+                           else f"expected 3 ',' -separated fields (id, "
+                           f"title, genres), got {len(record)}")
+                    raise format_error(path, start, why, ",".join(record))
+                rows.append(record)
+                start = reader.line_num + 1
+        except csv.Error as error:
+            raise format_error(path, start, f"unbalanced quote '\"' "
+                               f"({error})") from None
+    if not rows:
+        raise format_error(path, None, "the file is empty (expected a header "
+                           "and lines of id, title, genres)")
+    return rows[1:]
 
 
 def read_movies_file(path: str | Path, sep: str, header: bool,
@@ -131,18 +350,12 @@ def read_movies_file(path: str | Path, sep: str, header: bool,
     """Read ``movies.dat`` (``::``) or ``movies.csv`` (id, title, genres)."""
     path = Path(path)
     if sep == "::":
-        text = path.read_text(encoding=encoding)
-        rows = [line.split("::") for line in text.splitlines() if line]
-        bad = next((n for n, r in enumerate(rows, 1) if len(r) != 3), None)
-        if bad is not None:
-            raise DataFormatError(f"{path}, line {bad}: expected 3 '::'-"
-                                  "separated fields (id, title, genres)")
-        raw = pd.DataFrame(rows)
+        rows = _split_lines(path, "::", 3, "id, title, genres", encoding)
     else:
-        raw = pd.read_csv(path, header=0 if header else None, dtype=str,
-                          encoding=encoding, keep_default_na=False)
-    raw.columns = [ITEM, TITLE, GENRES]
-    return raw.astype({ITEM: np.int64})
+        rows = _read_movies_csv(path, encoding)
+    raw = pd.DataFrame(rows, columns=[ITEM, TITLE, GENRES])
+    raw[ITEM] = _movie_ids(path, raw[ITEM].tolist(), 2 if header else 1)
+    return raw
 
 
 def read_movielens(folder: str | Path, name: str

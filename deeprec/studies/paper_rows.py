@@ -108,15 +108,13 @@ def reproduce(name: str, out: str | None, seed: int = 0,
     the current scale; return the study and :func:`beside_paper`. In quick
     mode the data are synthetic and split at random (they have no Netflix
     dates)."""
-    from deeprec.data import load_split
-    from deeprec.data.matrix import RatingData
+    from deeprec.data import rating_data
     from deeprec.scale import current_scale
     from deeprec.studies.engine import run_study
     row, scale = paper_row(name), current_scale()
     split = "random" if scale.quick else row.split
     valid = 0.05 if scale.quick else row.valid_fraction
-    data = RatingData(load_split(scale.dataset(row.dataset), split, seed,
-                                 valid))
+    data = rating_data(scale.dataset(row.dataset), split, seed, valid)
     result = run_study(list(row.runs), data, out, seed, progress=progress,
                        scale=scale, device=device)
     return result, beside_paper(row, result)

@@ -1,0 +1,156 @@
+"""The paper's scale in the benchmark: an epoch of the deep-AE paper's
+Netflix Full model, fp32 against bf16, beside its FLOP floor.
+
+An epoch of the user-based model ``n, 512, 512, 1024, 512, 512, n`` with
+one dense re-feed on Netflix Full (477,412 users x 17,768 movies, 98
+million ratings) is timed on a sample of its batches: every batch costs
+the same dense work whatever its ratings, so ``batches`` batches of 128
+rows, built on the device from a CSR with Netflix Full's ratings per user,
+time the epoch (reported as the per-batch time times the epoch's batch
+count, and said to be extrapolated). The FLOP floor is the epoch's dense
+FLOPs divided by the device's measured large-GEMM throughput (and by an
+H200's datasheet peak, for the reader with a GPU).
+"""
+
+from __future__ import annotations
+
+import math
+import resource
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+
+from deeprec import paper
+from deeprec.data.matrix import CSR
+from deeprec.models import DeepAutoEncoder
+from deeprec.studies.paper_rows import DEEP_TABLE3_MODELS, DEEP_TABLE3_TRAIN
+from deeprec.train import make_optimizer, train_step
+
+_FULL = paper.NETFLIX_TABLE1.query("split == 'Full' and part == 'train'")
+#: Netflix Full's training matrix (Table 1 of the deep-AE paper).
+NETFLIX_USERS = int(_FULL["users"].iloc[0])
+NETFLIX_ITEMS = int(_FULL["items"].iloc[0])
+NETFLIX_RATINGS = int(_FULL["ratings"].iloc[0])
+#: Dense peak of one NVIDIA H200 (datasheet, without sparsity), FLOP/s.
+H200_PEAK = {"fp32": 67e12, "tf32": 494.7e12, "bf16": 989.4e12}
+
+
+def model_dims(items: int = NETFLIX_ITEMS) -> list[int]:
+    """Layer widths of the Table 3 Full model: n, 512, 512, 1024, 512,
+    512, n."""
+    hidden = list(DEEP_TABLE3_MODELS["full"][0])
+    return [items, *hidden, *hidden[-2::-1], items]
+
+
+def epoch_flops(dims: list[int], rows: int = NETFLIX_USERS,
+                passes: int = 2) -> float:
+    """Dense FLOPs of one epoch: ``passes`` forward and backward passes
+    (2: the sparse pass and one dense re-feed) of every row."""
+    from deeprec.benchmark import step_flops
+    return step_flops(dims, passes) * rows
+
+
+def gemm_flops(device: torch.device, dtype: torch.dtype, n: int = 4096,
+               repeats: int = 5) -> float:
+    """Best FLOP/s of an n x n matrix multiply on ``device``."""
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    best = float("inf")
+    for _ in range(repeats + 1):  # the first is a warm-up
+        _sync(device)
+        tick = time.perf_counter()
+        a @ b
+        _sync(device)
+        best = min(best, time.perf_counter() - tick)
+    return 2 * n ** 3 / best
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def sample_matrix(rows: int, items: int = NETFLIX_ITEMS,
+                  per_row: float = NETFLIX_RATINGS / NETFLIX_USERS,
+                  seed: int = 0) -> CSR:
+    """A CSR of ``rows`` users with Netflix Full's mean ratings per user
+    (distinct random items, ratings 1..5)."""
+    gen = np.random.default_rng(seed)
+    counts = np.minimum(gen.poisson(per_row, rows), items)
+    row = np.repeat(np.arange(rows), counts)
+    # distinct items per row: a random offset plus a stride walk mod items
+    start = gen.integers(0, items, rows)
+    step = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts,
+                                               counts)
+    col = (np.repeat(start, counts) + step * 7919) % items
+    values = gen.integers(1, 6, len(row)).astype(np.float32)
+    return CSR.from_coo(row, col, values, (rows, items))
+
+
+def time_batches(device: torch.device, precision: str, batches: int = 20,
+                 batch_size: int = 128, items: int = NETFLIX_ITEMS
+                 ) -> dict:
+    """Seconds per batch (best of two passes over ``batches`` batches) of
+    the Full model with one re-feed, and the peak memory."""
+    torch.manual_seed(0)
+    hidden, dropout = DEEP_TABLE3_MODELS["full"]
+    model = DeepAutoEncoder(_config(items, hidden, dropout)).to(device)
+    config = _train_config(device, precision, batch_size)
+    optimizer = make_optimizer(model, config)
+    inputs = sample_matrix(batches * batch_size, items).to(device)
+    order = torch.arange(inputs.shape[0], device=device)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    best = float("inf")
+    for _ in range(2):
+        _sync(device)
+        tick = time.perf_counter()
+        for batch in order.split(batch_size):
+            train_step(model, optimizer, inputs.dense_rows(batch), config,
+                       len(batch) / NETFLIX_USERS)
+        _sync(device)
+        best = min(best, (time.perf_counter() - tick) / batches)
+    peak = (torch.cuda.max_memory_allocated(device) if device.type == "cuda"
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+    return {"seconds_per_batch": best, "peak_bytes": peak}
+
+
+def _config(items: int, hidden, dropout):
+    from deeprec.models import DeepAEConfig
+    return DeepAEConfig(num_inputs=items, hidden_dims=tuple(hidden),
+                        dropout=dropout, orientation="user")
+
+
+def _train_config(device: torch.device, precision: str, batch_size: int):
+    from dataclasses import replace
+    return replace(DEEP_TABLE3_TRAIN, device=str(device),
+                   precision=precision, batch_size=batch_size,
+                   progress=False)
+
+
+def netflix_epoch(device: torch.device, precisions=("fp32", "bf16"),
+                  batches: int = 20, items: int = NETFLIX_ITEMS,
+                  users: int = NETFLIX_USERS) -> pd.DataFrame:
+    """One row per precision: measured seconds per batch, the epoch time
+    extrapolated to ``users`` rows, its FLOP floor on this device (measured
+    GEMM of that dtype) and on an H200 (datasheet), and the peak memory."""
+    dims = model_dims(items)
+    flops = epoch_flops(dims, users)
+    per_epoch = math.ceil(users / DEEP_TABLE3_TRAIN.batch_size)
+    rows = []
+    for precision in precisions:
+        dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+        measured = time_batches(device, precision, batches, items=items)
+        gemm = gemm_flops(device, dtype, 1024 if items < 5000 else 4096)
+        epoch = measured["seconds_per_batch"] * per_epoch
+        rows.append({
+            "device": device.type, "precision": precision,
+            "batches_timed": batches, "batches_per_epoch": per_epoch,
+            "epoch_s": epoch, "epoch_tflop": flops / 1e12,
+            "gemm_tflops": gemm / 1e12, "floor_here_s": flops / gemm,
+            "fraction_of_gemm": flops / gemm / epoch,
+            "floor_h200_s": flops / H200_PEAK[precision],
+            "peak_gib": measured["peak_bytes"] / 2**30})
+    return pd.DataFrame(rows)
