@@ -154,3 +154,50 @@ def netflix_epoch(device: torch.device, precisions=("fp32", "bf16"),
             "floor_h200_s": flops / H200_PEAK[precision],
             "peak_gib": measured["peak_bytes"] / 2**30})
     return pd.DataFrame(rows)
+
+
+def netflix_pipeline(folder, scale: float = 1.0, seed: int = 0
+                     ) -> tuple[pd.DataFrame, dict]:
+    """Write (once) a synthetic Netflix set of ``scale`` into ``folder``,
+    then time and measure each stage of the streaming pipeline: parse the
+    text into compact columns, the four time splits, and the Full split's
+    training matrix (CSR). Returns the stages table (seconds, peak
+    resident memory above the stage's start, bytes per rating) and what
+    the stages built (``columns``, ``splits``, ``full``)."""
+    from pathlib import Path
+
+    from deeprec.data import (load_netflix_columns, netflix_column_split,
+                              netflix_data, write_synthetic_netflix)
+    from deeprec.profiling import measure
+    folder = Path(folder)
+    stages = []
+    if not (folder / "combined_data_4.txt").exists():
+        _, write = measure("write the synthetic files", lambda:
+                           write_synthetic_netflix(folder, seed, scale))
+        stages.append(write)
+    columns, parse = measure("parse into compact columns",
+                             lambda: load_netflix_columns(folder))
+    stages.append(parse)
+    splits = {}
+    for which in ("3months", "6months", "1year", "full"):
+        splits[which], stage = measure(
+            f"split: {which}", lambda w=which: netflix_column_split(
+                columns, w, seed))
+        stages.append(stage)
+    full, csr = measure("training matrix (CSR) of Full",
+                        lambda: netflix_data(splits["full"]))
+    stages.append(csr)
+    n = len(columns)
+    table = pd.DataFrame({
+        "seconds": [s.seconds for s in stages],
+        "peak_gib": [s.peak_bytes / 2**30 for s in stages],
+        "bytes_per_rating": [s.peak_bytes / n for s in stages]},
+        index=[s.name for s in stages])
+    reading = [s for s in stages if not s.name.startswith("write")]
+    table.attrs.update(
+        ratings=n, text_bytes=sum(f.stat().st_size for f in
+                                  folder.glob("combined_data_*.txt")),
+        pipeline_s=sum(s.seconds for s in reading),
+        pipeline_peak_bytes=max(s.start_bytes + s.peak_bytes
+                                for s in reading) - parse.start_bytes)
+    return table, {"columns": columns, "splits": splits, "full": full}

@@ -65,3 +65,21 @@ def test_the_netflix_full_model_and_its_flops():
     assert dense.shape == (200, 1000)
     assert abs(m.nnz / 200 - 50) < 5  # Poisson(50) ratings a user
     assert set(dense.unique().tolist()) <= {0, 1, 2, 3, 4, 5}
+
+
+def test_bench_times_each_stage_of_the_netflix_pipeline(
+        capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("DEEPREC_QUICK", "1")
+    monkeypatch.setenv("DEEPREC_DATA", str(tmp_path))
+    out = tmp_path / "b.json"
+    assert main(["bench", "--netflix", "0.0005", "--out", str(out)]) == 0
+    assert "Netflix pipeline (" in capsys.readouterr().out
+    import json
+    pipeline = json.loads(out.read_text())["netflix_pipeline"]
+    names = [s["index"] for s in pipeline["stages"]]
+    assert names[0] == "write the synthetic files"
+    assert names[1:] == ["parse into compact columns", "split: 3months",
+                         "split: 6months", "split: 1year", "split: full",
+                         "training matrix (CSR) of Full"]
+    assert pipeline["ratings"] > 40_000 and pipeline["pipeline_s"] > 0
+    assert main(["bench", "--netflix", "2"]) == 1  # a scale above 1

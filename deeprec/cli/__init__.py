@@ -120,6 +120,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--no-progress", action="store_true")
     b = command("bench", bench, "training speed benchmark")
     b.add_argument("--out", default=None, help="write results as JSON")
+    b.add_argument("--netflix", type=float, default=None, metavar="SCALE",
+                   help="also time the streaming Netflix pipeline on a "
+                        "synthetic set of this scale (1: full size, 2.1 GB "
+                        "of text written once to the data cache)")
     return p
 
 
