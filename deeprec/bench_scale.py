@@ -162,13 +162,14 @@ def netflix_pipeline(folder, scale: float = 1.0, seed: int = 0
     then time and measure each stage of the streaming pipeline: parse the
     text into compact columns, the four time splits, and the Full split's
     training matrix (CSR). Returns the stages table (seconds, peak
-    resident memory above the stage's start, bytes per rating) and what
+    resident memory above the stage's start, bytes per rating; a last row
+    for the whole pipeline, its peak above the start of parsing) and what
     the stages built (``columns``, ``splits``, ``full``)."""
     from pathlib import Path
 
     from deeprec.data import (load_netflix_columns, netflix_column_split,
                               netflix_data, write_synthetic_netflix)
-    from deeprec.profiling import measure
+    from deeprec.profiling import Stage, measure
     folder = Path(folder)
     stages = []
     if not (folder / "combined_data_4.txt").exists():
@@ -188,16 +189,19 @@ def netflix_pipeline(folder, scale: float = 1.0, seed: int = 0
                         lambda: netflix_data(splits["full"]))
     stages.append(csr)
     n = len(columns)
+    reading = [s for s in stages if not s.name.startswith("write")]
+    whole = Stage("whole pipeline: text to the Full CSR",
+                  sum(s.seconds for s in reading), parse.start_bytes,
+                  max(s.start_bytes + s.peak_bytes for s in reading)
+                  - parse.start_bytes)
+    stages.append(whole)
     table = pd.DataFrame({
         "seconds": [s.seconds for s in stages],
         "peak_gib": [s.peak_bytes / 2**30 for s in stages],
         "bytes_per_rating": [s.peak_bytes / n for s in stages]},
         index=[s.name for s in stages])
-    reading = [s for s in stages if not s.name.startswith("write")]
     table.attrs.update(
         ratings=n, text_bytes=sum(f.stat().st_size for f in
                                   folder.glob("combined_data_*.txt")),
-        pipeline_s=sum(s.seconds for s in reading),
-        pipeline_peak_bytes=max(s.start_bytes + s.peak_bytes
-                                for s in reading) - parse.start_bytes)
+        pipeline_s=whole.seconds, pipeline_peak_bytes=whole.peak_bytes)
     return table, {"columns": columns, "splits": splits, "full": full}

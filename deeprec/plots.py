@@ -203,16 +203,17 @@ def plot_activations(names: Sequence[str], ax=None, span=(-4.0, 8.0),
 
 def plot_comparison(table: pd.DataFrame, metric: str = "test_rmse",
                     reference: dict | None = None, ax=None,
-                    over: str = "seeds"):
+                    over: str = "seeds", sort_by: str | None = None):
     """Horizontal bars of ``<metric>_mean`` per model (rows of a
     :func:`deeprec.studies.seed_summary` table), whiskers from the min to
     the max over ``over`` (seeds, folds), each mean written right of its
     whisker; ``reference`` adds vertical lines (published numbers) named
-    in a legend below the axes."""
+    in a legend below the axes. Rows are sorted by ``sort_by`` (a column;
+    default the metric's mean), lowest at the top."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6.8, 0.45 * len(table) + 1.8),
                              layout="constrained")
-    table = table.sort_values(f"{metric}_mean", ascending=False)
+    table = table.sort_values(sort_by or f"{metric}_mean", ascending=False)
     mean = table[f"{metric}_mean"]
     top = table[f"{metric}_max"]
     err = np.vstack([mean - table[f"{metric}_min"], top - mean])
@@ -221,12 +222,14 @@ def plot_comparison(table: pd.DataFrame, metric: str = "test_rmse",
     ax.barh(y, mean, xerr=err, color="tab:blue", alpha=0.75, capsize=3)
     ax.set_yticks(y, [str(i) for i in table.index])
     for yi, m, t in zip(y, mean, np.maximum(top, mean)):
-        ax.annotate(f"{m:.4f}", (t, yi), xytext=(6, -4),
-                    textcoords="offset points", fontsize=9)
+        ax.annotate(f"{m:.4f}", (t, yi), xytext=(6, -4), zorder=4,
+                    textcoords="offset points", fontsize=9,
+                    bbox={"facecolor": "white", "edgecolor": "none",
+                          "pad": 0.5})  # above the reference lines
     colors = plt.cm.Dark2(np.arange(len(reference or {})))
     for (name, value), color in zip((reference or {}).items(), colors):
-        ax.axvline(value, ls="--", color=color, lw=1.2,
-                   label=f"{name} {value:.4g}")
+        ax.axvline(value, ls="--", color=color, lw=1.2, zorder=3,
+                   label=f"{name} {value:.4f}")
     if reference:
         _legend_below(ax.figure, ax, "published")
     low = min(mean.min(), *(reference or {}).values(), np.inf)

@@ -80,6 +80,7 @@ def test_bench_times_each_stage_of_the_netflix_pipeline(
     assert names[0] == "write the synthetic files"
     assert names[1:] == ["parse into compact columns", "split: 3months",
                          "split: 6months", "split: 1year", "split: full",
-                         "training matrix (CSR) of Full"]
+                         "training matrix (CSR) of Full",
+                         "whole pipeline: text to the Full CSR"]
     assert pipeline["ratings"] > 40_000 and pipeline["pipeline_s"] > 0
     assert main(["bench", "--netflix", "2"]) == 1  # a scale above 1

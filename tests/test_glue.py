@@ -101,6 +101,9 @@ def test_lint_names_each_broken_rule():
     assert any("no caption" in p for p in problems)
     assert any("HEADLINE" in p for p in problems)
     assert not any("'rmse'" in p for p in problems)
+    twice = nbformat.from_dict(nb)
+    twice.cells.append(nbformat.from_dict(nb.cells[1]))  # glues 'rmse' again
+    assert any("'rmse' is glued more than once" in p for p in lint(twice))
 
 
 def test_the_headline_is_a_hidden_output():

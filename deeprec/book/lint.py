@@ -110,7 +110,21 @@ def lint(nb) -> list[str]:
             problems += _output_problems(cell)
     problems += [f"the text pastes {name!r}, which no cell glued"
                  for name in sorted(pasted - glued_names(nb))]
+    problems += [f"{name!r} is glued more than once (the book shows one of "
+                 f"them)" for name in _glued_twice(nb)]
     return problems
+
+
+def _glued_twice(nb) -> list[str]:
+    """Names glued by more than one output (myst-nb warns, the page shows
+    only one)."""
+    seen, twice = set(), set()
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            scrap = out.get("metadata", {}).get("scrapbook")
+            if scrap:
+                (twice if scrap["name"] in seen else seen).add(scrap["name"])
+    return sorted(twice)
 
 
 def lint_chapters(paths) -> bool:
