@@ -112,8 +112,10 @@ def table(name: str, frame: pd.DataFrame, fmt: str = ".4f",
     Returns None (the table shows only where the text places it)."""
     from IPython.display import Markdown
     shown = frame.copy()
-    if index:
-        shown = shown.reset_index()
+    if index:  # an unnamed index gets an empty header, not "index"
+        shown = shown.rename_axis(
+            shown.index.names if any(shown.index.names) else [""] *
+            shown.index.nlevels).reset_index()
     shown = shown.astype(object).apply(lambda column: column.map(
         lambda v: _cell(v, fmt)))
     header = "| " + " | ".join(str(c) for c in shown.columns) + " |"
