@@ -66,7 +66,7 @@ def test_comparison_bars_whiskers_and_references():
     widths = sorted(p.get_width() for p in ax.patches)
     assert np.allclose(widths, [0.92, 0.97])
     assert [t.get_text() for t in ax.get_yticklabels()] == ["b", "a"]
-    assert legend_texts(ax) == ["paper 0.89"]
+    assert legend_texts(ax) == ["paper 0.8900"]
     dr.book.check_figure(ax.figure)
     plt.close("all")
 
