@@ -4,13 +4,14 @@ names the file, the line and the value (a planted bad file per case)."""
 import hashlib
 import zipfile
 
+import numpy as np
 import pytest
 
 from deeprec.data import (
     ARCHIVES, DataFormatError, DatasetNotFoundError, download,
     fetch_movielens, netflix_files, read_netflix_file, read_rating_file,
 )
-from deeprec.data.readers import read_ml100k_items, read_movies_file
+from deeprec.data.movies import read_ml100k_items, read_movies_file
 
 GOOD = "196\t242\t3\t881250949\n186\t302\t3\t891717742\n"
 
@@ -222,3 +223,38 @@ def test_cached_zip_with_a_bad_checksum_is_set_aside(tmp_path, monkeypatch):
     (tmp_path / "good.zip").rename(home / "ml-100k.zip")
     assert (fetch_movielens("ml-100k", home, progress=False)
             / "u.data").read_text() == GOOD
+
+
+def test_netflix_pair_check_by_slices_finds_a_repeat_in_a_later_movie(
+        tmp_path, monkeypatch):
+    """With every movie in one run the pair check goes slice by slice;
+    a repeat in the third movie is still found and named by its lines."""
+    import deeprec.data.streaming as streaming
+    from deeprec.data import read_netflix_columns
+    lines = []
+    for movie in (1, 2, 3):
+        lines.append(f"{movie}:")
+        lines += [f"{u},3,2005-01-0{movie}" for u in (7, 8, 9)]
+    lines.append("8,4,2005-01-05")  # movie 3, user 8 again: file line 13
+    path = tmp_path / "a.txt"
+    path.write_text("\n".join(lines) + "\n")
+    original = streaming._check_pairs
+    monkeypatch.setattr(streaming, "_check_pairs",
+                        lambda c, f: original(c, f, step=2))
+    with pytest.raises(DataFormatError) as err:
+        read_netflix_columns([path], block_bytes=20)
+    assert str(err.value) == (f"{path}, lines 11 and 13: user 8 rates item "
+                              "3 twice (expected one rating per user and "
+                              "item)")
+
+
+def test_netflix_columns_are_exact_and_widen_for_large_movie_ids(tmp_path):
+    from deeprec.data import read_netflix_columns
+    path = tmp_path / "a.txt"
+    path.write_text("5:\n1,1,2005-01-01\n40000:\n2,5,2005-01-02\n")
+    columns = read_netflix_columns([path], block_bytes=18)
+    assert columns.item.tolist() == [5, 40000]
+    assert columns.item.dtype == np.int32
+    assert [len(c) for c in (columns.user, columns.rating, columns.day)] \
+        == [2, 2, 2]
+    assert columns.user.flags.owndata and columns.user.base is None

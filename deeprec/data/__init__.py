@@ -8,16 +8,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from deeprec.data.column_splits import (  # noqa: F401
+    ColumnSplit, column_data, random_split_columns, time_split_columns,
+)
 from deeprec.data.download import (  # noqa: F401
     ARCHIVES, DatasetNotFoundError, data_home, fetch_movielens,
 )
 from deeprec.data.matrix import CSR, Entries, RatingData  # noqa: F401
 from deeprec.data.netflix import (  # noqa: F401
-    NETFLIX_SPLITS, ColumnSplit, load_netflix_columns, netflix_column_split,
+    NETFLIX_SPLITS, load_netflix_columns, netflix_column_split,
     netflix_data, netflix_files, netflix_split, read_netflix,
     read_netflix_file,
-    time_split_columns,
 )
+from deeprec.data.movielens_columns import read_rating_columns  # noqa: F401
 from deeprec.data.readers import (  # noqa: F401
     DataFormatError, read_movielens, read_rating_file,
 )
@@ -46,6 +49,8 @@ SYNTHETIC = {
                                     num_ratings=1_000_209),
 }
 DATASETS = [*ARCHIVES, *SYNTHETIC, "netflix"]
+#: MovieLens sets whose random split streams into compact columns.
+COMPACT_MOVIELENS = ("ml-20m", "ml-25m", "ml-32m")
 
 
 def synthetic_folder(config: SyntheticConfig = SyntheticConfig(),
@@ -127,15 +132,23 @@ def rating_data(dataset: str = "ml-100k", split: str = "u1", seed: int = 0,
                 valid_fraction: float = 0.0,
                 home: str | Path | None = None) -> RatingData:
     """``RatingData(load_split(...))``, except for the Netflix Prize time
-    splits, which take the streaming path (compact columns straight to
-    CSR, no DataFrames: a few GB for the whole prize set instead of
-    ~10)."""
+    splits and the random split of ML-20M, ML-25M and ML-32M, which take
+    the streaming path (compact columns straight to CSR, no DataFrames:
+    a few GB for the whole prize set instead of ~10; the same ratings in
+    every part, the training entries in CSR order)."""
     if dataset == "netflix" and split in NETFLIX_SPLITS:
         columns = load_netflix_columns(dataset_folder(dataset, home))
         data = netflix_data(netflix_column_split(columns, split, seed))
-        data.name = f"{dataset}/{data.name}"
-        return data
-    return RatingData(load_split(dataset, split, seed, valid_fraction, home))
+    elif dataset in COMPACT_MOVIELENS and split == "random":
+        columns = read_rating_columns(dataset_folder(dataset, home)
+                                      / "ratings.csv")
+        data = column_data(random_split_columns(columns, 0.1, seed,
+                                                valid_fraction))
+    else:
+        return RatingData(load_split(dataset, split, seed, valid_fraction,
+                                     home))
+    data.name = f"{dataset}/{data.name}"
+    return data
 
 
 def synthetic_split(split: str = "u1", name: str = "synthetic",

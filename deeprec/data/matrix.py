@@ -137,7 +137,7 @@ class RatingData:
         self.item_ids = np.sort(train[ITEM].unique())
         self._user_index = pd.Index(self.user_ids)
         self._item_index = pd.Index(self.item_ids)
-        self.train_entries = self.entries(train)
+        self._train_entries, self._from_csr = self.entries(train), False
         self.train = CSR.from_coo(
             self.train_entries.users.numpy(), self.train_entries.items.numpy(),
             self.train_entries.ratings.numpy(),
@@ -163,14 +163,26 @@ class RatingData:
         self._user_index = pd.Index(user_ids)
         self._item_index = pd.Index(item_ids)
         self.train = train
-        self.train_entries = Entries(train.row_ids(), train.indices,
-                                     train.values)
+        self._train_entries = None  # built from the CSR when first asked
+        self._from_csr = True  # the fingerprint hashes the CSR
         self.valid, self.test = valid, test
-        self.global_mean = float(train.values.double().mean())
+        values = train.values.cpu().numpy()  # summed without a copy
+        self.global_mean = float(np.sum(values, dtype=np.float64)
+                                 / max(train.nnz, 1))
         self.rating_range = (float(train.values.min()),
                              float(train.values.max()))
         self._cache = {}
         return self
+
+    @property
+    def train_entries(self) -> Entries:
+        """The training ratings as :class:`Entries` (8 more bytes a rating
+        than the CSR: the full-size path builds them only when a model
+        asks)."""
+        if self._train_entries is None:
+            t = self.train
+            self._train_entries = Entries(t.row_ids(), t.indices, t.values)
+        return self._train_entries
 
     @property
     def num_users(self) -> int:
@@ -225,9 +237,14 @@ class RatingData:
             digest = hashlib.blake2b(digest_size=12)
             for ids in (self.user_ids, self.item_ids):
                 digest.update(pd.util.hash_array(np.asarray(ids)).tobytes())
-            for part in (self.train_entries, self.valid, self.test):
-                for t in (part.users, part.items, part.ratings):
-                    digest.update(t.cpu().numpy().tobytes())
+            t, e = self.train, self._train_entries
+            parts = [(t.indptr, t.indices, t.values) if self._from_csr
+                     else (e.users, e.items, e.ratings)]
+            parts += [(p.users, p.items, p.ratings)
+                      for p in (self.valid, self.test)]
+            for part in parts:
+                for x in part:  # the arrays' own bytes, never copied
+                    digest.update(np.ascontiguousarray(x.cpu().numpy()))
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
 

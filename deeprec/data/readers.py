@@ -21,13 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deeprec.constants import GENRES, ITEM, RATING, TIMESTAMP, TITLE, USER
+from deeprec.constants import ITEM, RATING, TIMESTAMP, USER
 
-ML100K_GENRES = [
-    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy",
-    "Crime", "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror",
-    "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
-]
 #: Largest user or item id (ids are stored as int32 in compact columns).
 ID_MAX = 2**31 - 1
 #: Timestamps are seconds in 0 .. 2**40 (1970 to the year 36812).
@@ -94,7 +89,7 @@ def _field_problem(fields: list[str], sep: str,
     return None
 
 
-def _locate_bad_line(path: Path, sep: str, header: bool,
+def locate_bad_line(path: Path, sep: str, header: bool,
                      rating_range: tuple[float, float] | None) -> None:
     """Scan ``path`` line by line and raise on the first malformed line.
 
@@ -120,32 +115,44 @@ def _locate_bad_line(path: Path, sep: str, header: bool,
     raise format_error(path, None, f"could not be parsed as {_WHAT}")
 
 
-def _read_fast(path: Path, sep: str, header: bool) -> pd.DataFrame | None:
-    """Parse with pandas' C parser into int64/float64 columns; None when
-    pandas refuses the file (then the slow scan names the line)."""
+def fast_csv_options(sep: str, header: bool) -> tuple[dict, list[int]]:
+    """``pandas.read_csv`` options of the fast path (ids and timestamps
+    int64, ratings float64), and the columns that hold the four fields."""
     c_sep, width = (":", 7) if sep == "::" else (sep, 4)
     use = [0, 2, 4, 6] if sep == "::" else [0, 1, 2, 3]
     kinds = {use[0]: np.int64, use[1]: np.int64, use[2]: np.float64,
              use[3]: np.int64}
-    dtype = {i: kinds.get(i, np.float64) for i in range(width)}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            frame = pd.read_csv(path, sep=c_sep, header=None, dtype=dtype,
-                                skiprows=1 if header else 0, engine="c",
-                                skip_blank_lines=False,
-                                quoting=csv.QUOTE_NONE)
-    except (ValueError, OverflowError, pd.errors.ParserError):
+    return dict(sep=c_sep, header=None, skiprows=1 if header else 0,
+                dtype={i: kinds.get(i, np.float64) for i in range(width)},
+                engine="c", skip_blank_lines=False,
+                quoting=csv.QUOTE_NONE), use
+
+
+def fast_columns(frame: pd.DataFrame, use: list[int]) -> pd.DataFrame | None:
+    """The four fields of a fast parse, named; None when the parse has
+    the wrong shape ('::' must leave empty fields between the ':'s)."""
+    if frame.shape[1] != max(use) + 1 or (
+            max(use) == 6 and frame[[1, 3, 5]].notna().to_numpy().any()):
         return None
-    if frame.shape[1] != width or (
-            width == 7 and frame[[1, 3, 5]].notna().to_numpy().any()):
-        return None  # '::' must leave empty fields between the ':'s
     frame = frame[use]
     frame.columns = [USER, ITEM, RATING, TIMESTAMP]
     return frame
 
 
-def _values_ok(frame: pd.DataFrame,
+def _read_fast(path: Path, sep: str, header: bool) -> pd.DataFrame | None:
+    """Parse with pandas' C parser into int64/float64 columns; None when
+    pandas refuses the file (then the slow scan names the line)."""
+    options, use = fast_csv_options(sep, header)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pd.read_csv(path, **options)
+    except (ValueError, OverflowError, pd.errors.ParserError):
+        return None
+    return fast_columns(frame, use)
+
+
+def values_ok(frame: pd.DataFrame,
                rating_range: tuple[float, float] | None) -> bool:
     """Vectorised check of id, timestamp and rating ranges."""
     ok = True
@@ -161,7 +168,7 @@ def _values_ok(frame: pd.DataFrame,
     return ok and not np.isnan(rating).any()
 
 
-def _check_last_line(path: Path, timestamps: np.ndarray, first: int) -> None:
+def check_last_line(path: Path, timestamps: np.ndarray, first: int) -> None:
     """Refuse a last line that has no newline and a timestamp with fewer
     digits than every other line's: the file was cut while written."""
     with open(path, "rb") as file:
@@ -261,8 +268,8 @@ def read_rating_file(path: str | Path, sep: str = "\t", header: bool = False,
     if not path.is_file():
         raise FileNotFoundError(f"rating file not found: {path}")
     frame = _read_fast(path, sep, header)
-    if frame is None or not _values_ok(frame, rating_range):
-        _locate_bad_line(path, sep, header, rating_range)
+    if frame is None or not values_ok(frame, rating_range):
+        locate_bad_line(path, sep, header, rating_range)
     first = 2 if header else 1
     users, items = frame[USER].to_numpy(), frame[ITEM].to_numpy()
     pair = duplicate_pair(users, items)
@@ -270,92 +277,8 @@ def read_rating_file(path: str | Path, sep: str = "\t", header: bool = False,
         raise duplicate_error((path, pair[0] + first),
                               (path, pair[1] + first),
                               int(users[pair[0]]), int(items[pair[0]]))
-    _check_last_line(path, frame[TIMESTAMP].to_numpy(), first)
+    check_last_line(path, frame[TIMESTAMP].to_numpy(), first)
     return frame.astype({RATING: np.float32})
-
-
-def _split_lines(path: Path, sep: str, width: int, what: str,
-                 encoding: str) -> list[list[str]]:
-    """Fields of every line of a small ``sep``-separated file (no quoting),
-    each line checked to have ``width`` fields."""
-    text = path.read_text(encoding=encoding)
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        fields = line.split(sep)
-        if len(fields) != width:
-            raise format_error(path, number, f"expected {width} {sep!r}-"
-                               f"separated fields ({what}), got "
-                               f"{len(fields)}", line)
-        rows.append(fields)
-    if not rows:
-        raise format_error(path, None, f"the file is empty (expected {what})")
-    return rows
-
-
-def _movie_ids(path: Path, ids: list[str], first: int) -> np.ndarray:
-    """Item ids as int64; a non-integer one is named with its line."""
-    for number, value in enumerate(ids, start=first):
-        if not value.strip().isdigit():
-            raise format_error(path, number, f"item id {value!r} is not an "
-                               "integer (expected id, title, genres)")
-    return np.asarray(ids, dtype=np.int64)
-
-
-def read_ml100k_items(path: str | Path) -> pd.DataFrame:
-    """Read ML-100K's ``u.item`` (``|``-separated, latin-1, 19 genre flags)."""
-    path = Path(path)
-    width = 5 + len(ML100K_GENRES)
-    rows = _split_lines(path, "|", width, "id, title, release date, video "
-                        "date, url, 19 genre flags", "latin-1")
-    raw = pd.DataFrame(rows)
-    flags = raw.iloc[:, 5:].to_numpy()
-    bad = ~np.isin(flags, ["0", "1"])
-    if bad.any():
-        number, column = np.argwhere(bad)[0]
-        raise format_error(path, int(number) + 1, f"genre flag "
-                           f"{flags[number, column]!r} is not 0 or 1")
-    genres = ["|".join(g for g, on in zip(ML100K_GENRES, row) if on == "1")
-              for row in flags]
-    return pd.DataFrame({ITEM: _movie_ids(path, raw[0].tolist(), 1),
-                         TITLE: raw[1], GENRES: genres})
-
-
-def _read_movies_csv(path: Path, encoding: str) -> list[list[str]]:
-    """Records of ``movies.csv`` with a header; a record that spans lines
-    (an unbalanced quote) or has other than 3 fields is an error."""
-    rows = []
-    with open(path, encoding=encoding, newline="") as file:
-        reader = csv.reader(file, strict=True)
-        start = 1
-        try:
-            for record in reader:
-                if reader.line_num != start or len(record) != 3:
-                    why = ("unbalanced quote '\"'" if reader.line_num != start
-                           else f"expected 3 ',' -separated fields (id, "
-                           f"title, genres), got {len(record)}")
-                    raise format_error(path, start, why, ",".join(record))
-                rows.append(record)
-                start = reader.line_num + 1
-        except csv.Error as error:
-            raise format_error(path, start, f"unbalanced quote '\"' "
-                               f"({error})") from None
-    if not rows:
-        raise format_error(path, None, "the file is empty (expected a header "
-                           "and lines of id, title, genres)")
-    return rows[1:]
-
-
-def read_movies_file(path: str | Path, sep: str, header: bool,
-                     encoding: str = "utf-8") -> pd.DataFrame:
-    """Read ``movies.dat`` (``::``) or ``movies.csv`` (id, title, genres)."""
-    path = Path(path)
-    if sep == "::":
-        rows = _split_lines(path, "::", 3, "id, title, genres", encoding)
-    else:
-        rows = _read_movies_csv(path, encoding)
-    raw = pd.DataFrame(rows, columns=[ITEM, TITLE, GENRES])
-    raw[ITEM] = _movie_ids(path, raw[ITEM].tolist(), 2 if header else 1)
-    return raw
 
 
 def read_movielens(folder: str | Path, name: str
@@ -367,6 +290,7 @@ def read_movielens(folder: str | Path, name: str
         name: ``ml-100k``, ``ml-1m``, ``ml-10m``, ``ml-20m``, ``ml-25m`` or
             ``ml-32m``.
     """
+    from deeprec.data.movies import read_ml100k_items, read_movies_file
     folder = Path(folder)
     if name == "ml-100k":
         ratings = read_rating_file(folder / "u.data", sep="\t")

@@ -47,39 +47,57 @@ class RatingColumns:
     Attributes:
         user: raw user ids (int32).
         item: raw item ids (int16 when they fit, else int32).
-        rating: ratings (int8).
-        day: days since 1970-01-01 UTC (uint16).
+        rating: rating codes (int8): the rating is ``rating * rating_step``.
+        time: time in units of ``time_unit`` seconds since 1970-01-01 UTC:
+            days (uint16) for Netflix, seconds (int64) for MovieLens.
+        time_unit: seconds per unit of ``time``.
+        rating_step: the rating of code 1 (1 for whole stars, 0.5 for
+            MovieLens' half stars).
     """
 
     user: np.ndarray
     item: np.ndarray
     rating: np.ndarray
-    day: np.ndarray
+    time: np.ndarray
+    time_unit: int = _DAY
+    rating_step: float = 1.0
 
     def __len__(self) -> int:
         return len(self.user)
 
     @property
+    def day(self) -> np.ndarray:
+        """Days since 1970-01-01 (the time column of day-unit data)."""
+        if self.time_unit != _DAY:
+            raise ValueError("these ratings are timed in seconds, not days")
+        return self.time
+
+    @property
     def nbytes(self) -> int:
         """Bytes held by the four columns."""
         return sum(a.nbytes for a in (self.user, self.item, self.rating,
-                                      self.day))
+                                      self.time))
 
     def take(self, rows: np.ndarray) -> "RatingColumns":
         """The ratings at ``rows`` (indices or a boolean mask), copied."""
         return RatingColumns(self.user[rows], self.item[rows],
-                             self.rating[rows], self.day[rows])
+                             self.rating[rows], self.time[rows],
+                             self.time_unit, self.rating_step)
+
+    def ratings(self) -> np.ndarray:
+        """(n,) float32 ratings."""
+        return self.rating.astype(np.float32) * np.float32(self.rating_step)
 
     def timestamps(self) -> np.ndarray:
         """(n,) int64 seconds since the epoch (midnight UTC of the day)."""
-        return self.day.astype(np.int64) * _DAY
+        return self.time.astype(np.int64) * self.time_unit
 
     def to_frame(self) -> pd.DataFrame:
         """The ratings DataFrame every reader returns (``user_id,
         item_id`` int64, ``rating`` float32, ``timestamp`` int64)."""
         return pd.DataFrame({USER: self.user.astype(np.int64),
                              ITEM: self.item.astype(np.int64),
-                             RATING: self.rating.astype(np.float32),
+                             RATING: self.ratings(),
                              TIMESTAMP: self.timestamps()})
 
 
@@ -241,36 +259,68 @@ class _File:
         return i + int(np.searchsorted(self.header_at, i, "right")) + 1
 
 
-def _read_file(path: Path, block_bytes: int, first: int
-               ) -> tuple[list[_Block], _File]:
-    """Parse every block of one file."""
-    blocks, lines, count = [], 0, 0
+class _Filler:
+    """Output columns allocated once for an upper bound of the ratings
+    (a rating line has at least 15 bytes), filled block by block and
+    shrunk in place at the end: untouched pages are never resident, so
+    parsing holds 9 bytes a rating and one block, nothing is
+    concatenated."""
+
+    def __init__(self, capacity: int):
+        self.user = np.empty(capacity, np.int32)
+        self.item = np.empty(capacity, np.int16)
+        self.rating = np.empty(capacity, np.int8)
+        self.day = np.empty(capacity, np.uint16)
+        self.count = 0
+
+    def add(self, block: _Block, movie: int) -> None:
+        """Append a block whose ratings before its first header belong to
+        ``movie``."""
+        n, lo = len(block.user), self.count
+        movies = np.concatenate(([movie], block.movie))
+        if movies.max(initial=0) >= 2**15 and self.item.dtype == np.int16:
+            self.item = self.item.astype(np.int32)
+        runs = np.diff(np.concatenate(([0], block.header_at, [n])))
+        self.item[lo:lo + n] = np.repeat(movies, runs)
+        self.user[lo:lo + n] = block.user
+        self.rating[lo:lo + n] = block.rating
+        self.day[lo:lo + n] = block.day
+        self.count += n
+
+    def columns(self) -> RatingColumns:
+        """The filled columns, shrunk to the ratings read."""
+        out = []
+        for column in (self.user, self.item, self.rating, self.day):
+            column.resize(self.count, refcheck=False)
+            out.append(column)
+        self.user = self.item = self.rating = self.day = None
+        return RatingColumns(*out)
+
+
+def _read_file(path: Path, block_bytes: int, into: _Filler) -> _File:
+    """Parse every block of one file into ``into``."""
+    first, lines, movie = into.count, 0, 0
+    header_at, movies = [], []
     for buf, cut in _blocks(path, block_bytes):
         block = _parse_block(buf, cut, path, lines)
-        block.header_at = block.header_at + count
+        into.add(block, movie)
+        header_at.append(block.header_at + into.count - len(block.user)
+                         - first)
+        movies.append(block.movie)
         lines += len(block.user) + len(block.movie)
-        count += len(block.user)
-        blocks.append(block)
-    if not blocks:
+        movie = int(block.movie[-1]) if len(block.movie) else movie
+    if not lines:
         raise format_error(path, None, "the file is empty (expected "
                            f"{_EXPECTED} lines)")
-    header_at = np.concatenate([b.header_at for b in blocks])
-    movie = np.concatenate([b.movie for b in blocks])
-    return blocks, _File(path, first, header_at, movie)
-
-
-def _column(blocks: list[_Block], name: str) -> np.ndarray:
-    """Concatenate one column of every block, releasing the parts."""
-    out = np.concatenate([getattr(b, name) for b in blocks])
-    for b in blocks:
-        setattr(b, name, None)
-    return out
+    return _File(path, first, np.concatenate(header_at),
+                 np.concatenate(movies))
 
 
 def read_netflix_columns(paths: Sequence[str | Path],
                          block_bytes: int = BLOCK_BYTES) -> RatingColumns:
     """Read Netflix Prize files (``combined_data_*.txt`` or ``mv_*.txt``)
-    into compact columns, block by block (see the module's rules).
+    into compact columns, block by block (see the module's rules). Peak
+    memory: the 9-byte columns, one block and the pair check's slice.
 
     Raises:
         DataFormatError: a malformed line, an empty file or a repeated
@@ -278,31 +328,46 @@ def read_netflix_columns(paths: Sequence[str | Path],
     """
     if not paths:
         raise ValueError("no Netflix files to read")
-    blocks, files, count = [], [], 0
-    for path in map(Path, paths):
-        parts, where = _read_file(path, block_bytes, count)
-        count += sum(len(b.user) for b in parts)
-        blocks += parts
-        files.append(where)
-    user, rating, day = (_column(blocks, n) for n in ("user", "rating",
-                                                      "day"))
-    movie = np.concatenate([f.movie for f in files])
+    paths = [Path(p) for p in paths]
+    into = _Filler(sum(p.stat().st_size for p in paths) // 15 + len(paths))
+    files = [_read_file(path, block_bytes, into) for path in paths]
+    columns = into.columns()
+    _check_pairs(columns, files)
+    return columns
+
+
+def _check_pairs(columns: RatingColumns, files: list[_File],
+                 step: int = 1 << 22) -> None:
+    """Raise on a repeated (movie, user) pair, naming both lines. When no
+    movie has two header lines a repeat lies inside one movie's run, so
+    runs are checked a slice of about ``step`` ratings at a time (no
+    8-byte key for the whole set)."""
     at = np.concatenate([f.header_at + f.first for f in files])
-    kind = np.int16 if movie.max(initial=0) < 2**15 else np.int32
-    item = np.repeat(movie.astype(kind), np.diff(np.append(at, count)))
-    _check_pairs(user, item, files)
-    return RatingColumns(user, item, rating, day)
+    movie = np.concatenate([f.movie for f in files])
+    user, item = columns.user, columns.item
+    if len(np.unique(movie)) < len(movie):
+        return _raise_pair(duplicate_pair(item, user), 0, columns, files)
+    bounds = np.append(at, len(user))
+    lo = 0
+    while lo < len(user):
+        hi = int(bounds[np.searchsorted(bounds, lo + step, "right") - 1])
+        if hi <= lo:  # one movie's run is longer than a slice
+            hi = int(bounds[np.searchsorted(bounds, lo, "right")])
+        _raise_pair(duplicate_pair(item[lo:hi], user[lo:hi]), lo, columns,
+                    files)
+        lo = hi
 
 
-def _check_pairs(user: np.ndarray, item: np.ndarray, files: list[_File]
-                 ) -> None:
-    """Raise on a repeated (movie, user) pair, naming both lines."""
-    pair = duplicate_pair(item, user)
+def _raise_pair(pair: tuple[int, int] | None, offset: int,
+                columns: RatingColumns, files: list[_File]) -> None:
+    """Raise the duplicate error of ``pair`` (indices from ``offset``)."""
     if pair is None:
         return
+    pair = (pair[0] + offset, pair[1] + offset)
     firsts = [f.first for f in files]
     where = [files[int(np.searchsorted(firsts, i, "right")) - 1]
              for i in pair]
     raise duplicate_error((where[0].path, where[0].line(pair[0])),
                           (where[1].path, where[1].line(pair[1])),
-                          int(user[pair[0]]), int(item[pair[0]]))
+                          int(columns.user[pair[0]]),
+                          int(columns.item[pair[0]]))

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from deeprec.constants import ITEM, RATING, TIMESTAMP, USER
-from deeprec.data.readers import ML100K_GENRES, ratings_to_text
+from deeprec.data.movies import ML100K_GENRES
+from deeprec.data.readers import ratings_to_text
 
 _START = 874_724_710  # 1997-09-20, the first day of ML-100K
 
