@@ -1,5 +1,6 @@
 """The paper's scale in the benchmark: an epoch of the deep-AE paper's
-Netflix Full model, fp32 against bf16, beside its FLOP floor.
+Netflix Full model, fp32 against bf16 and torch.compile, beside its FLOP
+floor.
 
 An epoch of the user-based model ``n, 512, 512, 1024, 512, 512, n`` with
 one dense re-feed on Netflix Full (477,412 users x 17,768 movies, 98
@@ -26,7 +27,7 @@ from deeprec import paper
 from deeprec.data.matrix import CSR
 from deeprec.models import DeepAutoEncoder
 from deeprec.studies.paper_rows import DEEP_TABLE3_MODELS, DEEP_TABLE3_TRAIN
-from deeprec.train import make_optimizer, train_step
+from deeprec.train import compiled, make_optimizer, train_step
 
 _FULL = paper.NETFLIX_TABLE1.query("split == 'Full' and part == 'train'")
 #: Netflix Full's training matrix (Table 1 of the deep-AE paper).
@@ -90,17 +91,22 @@ def sample_matrix(rows: int, items: int = NETFLIX_ITEMS,
 
 
 def time_batches(device: torch.device, precision: str, batches: int = 20,
-                 batch_size: int = 128, items: int = NETFLIX_ITEMS
-                 ) -> dict:
+                 batch_size: int = 128, items: int = NETFLIX_ITEMS,
+                 compile: bool = False) -> dict:
     """Seconds per batch (best of two passes over ``batches`` batches) of
-    the Full model with one re-feed, and the peak memory."""
+    the Full model with one re-feed, the peak memory and, with
+    ``compile``, the seconds ``torch.compile`` took on the first batch
+    (not in the batch time; 0 when compiling failed, with a warning)."""
     torch.manual_seed(0)
     hidden, dropout = DEEP_TABLE3_MODELS["full"]
     model = DeepAutoEncoder(_config(items, hidden, dropout)).to(device)
-    config = _train_config(device, precision, batch_size)
+    config = _train_config(device, precision, batch_size, compile)
     optimizer = make_optimizer(model, config)
     inputs = sample_matrix(batches * batch_size, items).to(device)
     order = torch.arange(inputs.shape[0], device=device)
+    tick = time.perf_counter()
+    net = compiled(model, inputs.dense_rows(order[:batch_size]), config)
+    compile_s = time.perf_counter() - tick if net is not model else 0.0
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     best = float("inf")
@@ -109,12 +115,13 @@ def time_batches(device: torch.device, precision: str, batches: int = 20,
         tick = time.perf_counter()
         for batch in order.split(batch_size):
             train_step(model, optimizer, inputs.dense_rows(batch), config,
-                       len(batch) / NETFLIX_USERS)
+                       len(batch) / NETFLIX_USERS, net=net)
         _sync(device)
         best = min(best, (time.perf_counter() - tick) / batches)
     peak = (torch.cuda.max_memory_allocated(device) if device.type == "cuda"
             else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
-    return {"seconds_per_batch": best, "peak_bytes": peak}
+    return {"seconds_per_batch": best, "peak_bytes": peak,
+            "compile_s": compile_s}
 
 
 def _config(items: int, hidden, dropout):
@@ -123,36 +130,49 @@ def _config(items: int, hidden, dropout):
                         dropout=dropout, orientation="user")
 
 
-def _train_config(device: torch.device, precision: str, batch_size: int):
+def _train_config(device: torch.device, precision: str, batch_size: int,
+                  compile: bool = False):
     from dataclasses import replace
     return replace(DEEP_TABLE3_TRAIN, device=str(device),
                    precision=precision, batch_size=batch_size,
-                   progress=False)
+                   progress=False, compile=compile)
 
 
-def netflix_epoch(device: torch.device, precisions=("fp32", "bf16"),
+#: The benchmark's cases: a precision, ``+compile`` for torch.compile.
+VARIANTS = ("fp32", "bf16", "fp32+compile")
+
+
+def netflix_epoch(device: torch.device, variants=VARIANTS,
                   batches: int = 20, items: int = NETFLIX_ITEMS,
                   users: int = NETFLIX_USERS) -> pd.DataFrame:
-    """One row per precision: measured seconds per batch, the epoch time
-    extrapolated to ``users`` rows, its FLOP floor on this device (measured
-    GEMM of that dtype) and on an H200 (datasheet), and the peak memory."""
+    """One row per variant (``fp32``, ``bf16``, ``fp32+compile``, ...):
+    measured seconds per batch, the epoch time extrapolated to ``users``
+    rows, its FLOP floor on this device (measured GEMM of that dtype) and
+    on an H200 (datasheet), the peak memory and the compile time."""
     dims = model_dims(items)
     flops = epoch_flops(dims, users)
     per_epoch = math.ceil(users / DEEP_TABLE3_TRAIN.batch_size)
     rows = []
-    for precision in precisions:
+    for variant in variants:
+        precision, _, extra = variant.partition("+")
+        if extra not in ("", "compile"):
+            raise ValueError(f"unknown benchmark variant {variant!r}: "
+                             "expected fp32 or bf16, optionally +compile")
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
-        measured = time_batches(device, precision, batches, items=items)
+        measured = time_batches(device, precision, batches, items=items,
+                                compile=extra == "compile")
         gemm = gemm_flops(device, dtype, 1024 if items < 5000 else 4096)
         epoch = measured["seconds_per_batch"] * per_epoch
         rows.append({
-            "device": device.type, "precision": precision,
+            "device": device.type, "variant": variant,
+            "precision": precision, "compile": extra == "compile",
             "batches_timed": batches, "batches_per_epoch": per_epoch,
             "epoch_s": epoch, "epoch_tflop": flops / 1e12,
             "gemm_tflops": gemm / 1e12, "floor_here_s": flops / gemm,
             "fraction_of_gemm": flops / gemm / epoch,
             "floor_h200_s": flops / H200_PEAK[precision],
-            "peak_gib": measured["peak_bytes"] / 2**30})
+            "peak_gib": measured["peak_bytes"] / 2**30,
+            "compile_s": measured["compile_s"]})
     return pd.DataFrame(rows)
 
 

@@ -279,11 +279,11 @@ def scale_report(table: pd.DataFrame) -> str:
              f"{row.batches_timed} of its {row.batches_per_epoch:,} batches "
              f"timed, the epoch extrapolated; {row.epoch_tflop:.1f} TFLOP "
              f"an epoch.", ""]
-    show = table.drop(columns=["items"]).assign(**{
+    show = table.drop(columns=["items", "precision", "compile"]).assign(**{
         c: table[c].map("{:.3g}".format) for c in (
             "epoch_s", "gemm_tflops", "floor_here_s", "floor_h200_s",
-            "peak_gib")}, fraction_of_gemm=table.fraction_of_gemm.map(
-        "{:.0%}".format))
+            "peak_gib", "compile_s")}, fraction_of_gemm=table
+        .fraction_of_gemm.map("{:.0%}".format))
     lines.append(show.to_markdown(index=False))
     return "\n".join(lines)
 

@@ -55,7 +55,8 @@ def run_tests(root: Path, timeout: int) -> dict:
 
 
 def bench(batches: int) -> list[dict]:
-    """Step 2: the paper-scale epoch on CUDA, fp32 and bf16."""
+    """Step 2: the paper-scale epoch on CUDA: fp32, bf16 and fp32 with
+    torch.compile."""
     from deeprec.bench_scale import netflix_epoch
     return netflix_epoch(torch.device("cuda"), batches=batches).to_dict(
         "records")

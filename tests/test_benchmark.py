@@ -47,7 +47,8 @@ def test_bench_reports_the_paper_scale_epoch_with_its_flop_floor(
     assert "Paper scale: an epoch of n,512,512,1024,512,512,n" in out
     import json
     rows = json.loads((tmp_path / "b.json").read_text())["netflix_epoch"]
-    assert [r["precision"] for r in rows] == ["fp32", "bf16"]
+    assert [r["variant"] for r in rows] == ["fp32", "bf16", "fp32+compile"]
+    assert [r["compile_s"] > 0 for r in rows] == [False, False, True]
     for r in rows:
         assert r["epoch_s"] > 0 and r["peak_gib"] > 0
         assert r["floor_here_s"] > 0 and r["floor_h200_s"] < r["floor_here_s"]
