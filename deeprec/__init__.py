@@ -26,12 +26,12 @@ from deeprec.data import (  # noqa: F401
 from deeprec.models import (  # noqa: F401
     AutoRec, AutoRecConfig, BiasBaseline, BiasedMF, DeepAEConfig,
     DeepAutoEncoder, GlobalMean, Blend, fit_blend, GLocalK, GLocalKConfig,
-    MFConfig, build_model,
+    MFConfig, ConvMF, ConvMFConfig, build_model,
 )
 from deeprec.losses import autorec_loss, masked_mse  # noqa: F401
 from deeprec.train import (  # noqa: F401
-    ClosedFormConfig, FitResult, GLocalKTrainConfig, MFTrainConfig,
-    TrainConfig, fit, fit_glocal_k, fit_mf,
+    ClosedFormConfig, ConvMFTrainConfig, FitResult, GLocalKTrainConfig,
+    MFTrainConfig, TrainConfig, fit, fit_convmf, fit_glocal_k, fit_mf,
 )
 from deeprec.evaluate import evaluate_rmse, predict_ratings, rmse  # noqa: F401
 from deeprec.checkpoint import load_model, save_model  # noqa: F401

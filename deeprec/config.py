@@ -27,6 +27,10 @@ class ConfigError(ValueError):
 Rule = Callable[[Any], bool]
 
 
+#: A bool (not 0 or 1).
+BOOL = ((lambda v: isinstance(v, bool)), "true or false")
+
+
 def integer(low: int = 0) -> tuple[Rule, str]:
     """An int (not a bool) of at least ``low``."""
     return (lambda v: isinstance(v, int) and not isinstance(v, bool)

@@ -144,7 +144,8 @@ def test_the_trainer_follows_the_config_type(data):
     assert trainer_for(dr.recipes.AUTOREC_TRAIN) is dr.fit
     assert trainer_for(dr.recipes.GLOCAL_K_TRAIN) is dr.fit_glocal_k
     assert trainer_for(dr.recipes.MF_TRAIN) is dr.fit_mf
-    assert len(TRAINERS) == 5
+    assert trainer_for(dr.recipes.CONVMF_TRAIN) is dr.fit_convmf
+    assert len(TRAINERS) == 6
     with pytest.raises(TypeError, match="no trainer for a dict"):
         trainer_for({})
     mf = dr.run_study([dr.Run({"model": "BiasedMF"}, dr.recipes.BIASED_MF,

@@ -11,6 +11,9 @@ import pandas as pd
 from deeprec.data.column_splits import (  # noqa: F401
     ColumnSplit, column_data, random_split_columns, time_split_columns,
 )
+from deeprec.data.documents import (  # noqa: F401
+    item_tokens, read_documents, title_documents, tokenize, write_documents,
+)
 from deeprec.data.download import (  # noqa: F401
     ARCHIVES, DatasetNotFoundError, data_home, fetch_movielens,
 )
@@ -21,11 +24,15 @@ from deeprec.data.netflix import (  # noqa: F401
     read_netflix_file,
 )
 from deeprec.data.movielens_columns import read_rating_columns  # noqa: F401
+from deeprec.data.planted_text import (  # noqa: F401
+    PlantedTextConfig, planted_text,
+)
 from deeprec.data.readers import (  # noqa: F401
     DataFormatError, read_movielens, read_rating_file,
 )
 from deeprec.data.splits import (  # noqa: F401
-    Split, drop_unseen, last_days_split, ml100k_fold, random_split,
+    Split, density_split, drop_unseen, last_days_split, ml100k_fold,
+    random_split,
     time_split, train_valid_split,
 )
 from deeprec.data.stats import dataset_stats  # noqa: F401
@@ -89,6 +96,20 @@ def load_ratings(name: str = "ml-100k", home: str | Path | None = None
     if name == "netflix":
         return read_netflix(folder), None
     return read_movielens(folder, "ml-100k" if name in SYNTHETIC else name)
+
+
+def load_movies(name: str = "ml-100k", home: str | Path | None = None
+                ) -> pd.DataFrame | None:
+    """The movies (``item_id, title, genres``) of data set ``name``, or
+    None where it has none (Netflix here has no titles file)."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown data set {name!r}; known: "
+                         f"{', '.join(DATASETS)}")
+    if name == "netflix":
+        return None
+    from deeprec.data.movies import read_movies
+    return read_movies(dataset_folder(name, home),
+                       "ml-100k" if name in SYNTHETIC else name)
 
 
 def load_split(dataset: str = "ml-100k", split: str = "u1", seed: int = 0,

@@ -102,3 +102,26 @@ def read_movies_file(path: str | Path, sep: str, header: bool,
     raw = pd.DataFrame(rows, columns=[ITEM, TITLE, GENRES])
     raw[ITEM] = _movie_ids(path, raw[ITEM].tolist(), 2 if header else 1)
     return raw
+
+
+#: Where each MovieLens archive keeps its movies: file, separator, header,
+#: encoding (None: ML-100K's ``u.item``).
+MOVIE_FILES = {
+    "ml-100k": ("u.item", None, False, "latin-1"),
+    "ml-1m": ("movies.dat", "::", False, "latin-1"),
+    "ml-10m": ("movies.dat", "::", False, "utf-8"),
+    **{name: ("movies.csv", ",", True, "utf-8")
+       for name in ("ml-20m", "ml-25m", "ml-32m")},
+}
+
+
+def read_movies(folder: str | Path, layout: str) -> pd.DataFrame | None:
+    """The movies of an extracted MovieLens folder of ``layout`` (a key of
+    :data:`MOVIE_FILES`), or None when the folder has no movie file."""
+    name, sep, header, encoding = MOVIE_FILES[layout]
+    path = Path(folder) / name
+    if not path.exists():
+        return None
+    if sep is None:
+        return read_ml100k_items(path)
+    return read_movies_file(path, sep, header, encoding)

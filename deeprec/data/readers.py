@@ -290,26 +290,18 @@ def read_movielens(folder: str | Path, name: str
         name: ``ml-100k``, ``ml-1m``, ``ml-10m``, ``ml-20m``, ``ml-25m`` or
             ``ml-32m``.
     """
-    from deeprec.data.movies import read_ml100k_items, read_movies_file
+    from deeprec.data.movies import read_movies
     folder = Path(folder)
     if name == "ml-100k":
         ratings = read_rating_file(folder / "u.data", sep="\t")
-        items = folder / "u.item"
-        movies = read_ml100k_items(items) if items.exists() else None
     elif name in ("ml-1m", "ml-10m"):
         ratings = read_rating_file(folder / "ratings.dat", sep="::")
-        enc = "latin-1" if name == "ml-1m" else "utf-8"
-        movies_path = folder / "movies.dat"
-        movies = (read_movies_file(movies_path, "::", False, enc)
-                  if movies_path.exists() else None)
     elif name in ("ml-20m", "ml-25m", "ml-32m"):
         ratings = read_rating_file(folder / "ratings.csv", sep=",",
                                    header=True)
-        movies_path = folder / "movies.csv"
-        movies = (read_movies_file(movies_path, ",", True)
-                  if movies_path.exists() else None)
     else:
         raise ValueError(f"unknown MovieLens data set {name!r}")
+    movies = read_movies(folder, name)
     return ratings, movies
 
 

@@ -139,3 +139,29 @@ def train_valid_split(split: Split, valid_fraction: float = 0.1,
     train, valid = _random_parts(split.train, valid_fraction, seed)
     info = dict(split.info, valid_fraction=valid_fraction, valid_seed=seed)
     return replace(split, train=train, valid=valid, info=info)
+
+
+def density_split(ratings: pd.DataFrame, train_ratio: float,
+                  held_out: float = 0.1, seed: int = 0) -> Split:
+    """A random split for density sweeps (ConvMF's Table 4): with one
+    seeded shuffle, the first ``held_out`` of the ratings are the test
+    part, the next ``held_out`` the validation part, and the next
+    ``train_ratio`` of all ratings the training part (the rest unused), so
+    every ratio of a seed shares the same test and validation ratings and
+    a lower ratio trains on a subset of a higher one's ratings."""
+    if not 0 < held_out < 0.5:
+        raise ValueError(f"held_out must be in (0, 0.5), got {held_out}")
+    if not 0 < train_ratio <= 1 - 2 * held_out + 1e-9:
+        raise ValueError(f"train_ratio must be in (0, {1 - 2 * held_out:g}]"
+                         f" with held_out={held_out:g}, got {train_ratio}")
+    order = np.random.default_rng(seed).permutation(len(ratings))
+    n_held = int(round(held_out * len(ratings)))
+    n_train = int(round(train_ratio * len(ratings)))
+    parts = [order[:n_held], order[n_held:2 * n_held],
+             order[2 * n_held:2 * n_held + n_train]]
+    test, valid, train = (ratings.iloc[np.sort(p)].reset_index(drop=True)
+                          for p in parts)
+    return Split(train, valid, test,
+                 name=f"density-{train_ratio:g}-seed{seed}",
+                 info={"train_ratio": train_ratio, "held_out": held_out,
+                       "seed": seed})

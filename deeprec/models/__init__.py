@@ -1,4 +1,5 @@
-"""Models: AutoRec, the deep autoencoder, GLocal-K, the baselines and k-NN."""
+"""Models: AutoRec, the deep autoencoder, GLocal-K, ConvMF and PMF, the
+baselines and k-NN."""
 
 from deeprec.models.activations import ACTIVATIONS, activation  # noqa: F401
 from deeprec.models.autorec import AutoRec, AutoRecConfig  # noqa: F401
@@ -9,6 +10,7 @@ from deeprec.models.baselines import (  # noqa: F401
     BiasBaseline, BiasConfig, BiasedMF, GlobalMean, GlobalMeanConfig,
     MFConfig,
 )
+from deeprec.models.convmf import ConvMF, ConvMFConfig, TextCNN  # noqa: F401
 from deeprec.models.deep_ae import (  # noqa: F401
     DeepAEConfig, DeepAutoEncoder, count_parameters,
 )

@@ -17,13 +17,14 @@ from deeprec.data.matrix import RatingData
 from deeprec.models.autorec import AutoRec, AutoRecConfig
 from deeprec.models.baselines import (BiasBaseline, BiasConfig, BiasedMF,
                                       GlobalMean, GlobalMeanConfig, MFConfig)
+from deeprec.models.convmf import ConvMF, ConvMFConfig
 from deeprec.models.deep_ae import DeepAEConfig, DeepAutoEncoder
 from deeprec.models.glocal_k import GLocalK, GLocalKConfig
 from deeprec.models.knn import KNNBaseline, KNNConfig
 
 #: Trained models: config class -> model class (built from the config).
 TRAINED = {AutoRecConfig: AutoRec, DeepAEConfig: DeepAutoEncoder,
-           MFConfig: BiasedMF, GLocalKConfig: GLocalK}
+           MFConfig: BiasedMF, GLocalKConfig: GLocalK, ConvMFConfig: ConvMF}
 #: Closed-form models: config class -> model class (built from the data).
 CLOSED_FORM = {GlobalMeanConfig: GlobalMean, BiasConfig: BiasBaseline,
                KNNConfig: KNNBaseline}
@@ -40,6 +41,8 @@ def sized(config, data: RatingData):
                         else (users, items))
         return replace(config, num_inputs=config.num_inputs or inputs,
                        num_rows=config.num_rows or rows)
+    if isinstance(config, ConvMFConfig):
+        return _sized_convmf(config, data)
     if isinstance(config, MFConfig):
         mean = (data.global_mean if config.global_mean is None
                 else config.global_mean)
@@ -47,6 +50,21 @@ def sized(config, data: RatingData):
                        num_items=config.num_items or items,
                        global_mean=float(mean))
     return config
+
+
+def _sized_convmf(config: ConvMFConfig, data: RatingData) -> ConvMFConfig:
+    """ConvMF sized for ``data``; with text, the vocabulary's size and the
+    documents' digest from the tokenized documents of its items."""
+    config = replace(config, num_users=config.num_users or data.num_users,
+                     num_items=config.num_items or data.num_items)
+    if not config.use_text:
+        return config
+    from deeprec.data.documents import item_tokens
+    tokens = item_tokens(config.documents, data.name.split("/")[0],
+                         data.item_ids, config.max_length, config.vocab_size,
+                         config.max_df)
+    return replace(config, vocab_words=len(tokens.vocabulary),
+                   documents_digest=tokens.digest)
 
 
 def build_model(config, data: RatingData) -> nn.Module:

@@ -28,12 +28,13 @@ from torch import nn
 
 from deeprec.config import as_dict
 from deeprec.data.matrix import RatingData
-from deeprec.models import (AutoRecConfig, DeepAEConfig, GLocalKConfig,
-                            MFConfig, count_parameters)
+from deeprec.models import (AutoRecConfig, ConvMFConfig, DeepAEConfig,
+                            GLocalKConfig, MFConfig, count_parameters)
 from deeprec.models.registry import (CLOSED_FORM, build_model,
                                      is_closed_form, sized)
 from deeprec.scale import Scale, current_scale, scaled
 from deeprec.train import (LATER_FIELDS, PLACEMENT_FIELDS, ClosedFormConfig,
+                           ConvMFTrainConfig,
                            FitResult, GLocalKTrainConfig, MFTrainConfig,
                            TrainConfig, distributed, train)
 from deeprec.utils import atomic_path, get_device, set_seed
@@ -42,7 +43,7 @@ from deeprec.utils import atomic_path, get_device, set_seed
 #: Model config -> the train config its trainer takes.
 TRAIN_CONFIGS = {AutoRecConfig: TrainConfig, DeepAEConfig: TrainConfig,
                  GLocalKConfig: GLocalKTrainConfig,
-                 MFConfig: MFTrainConfig,
+                 MFConfig: MFTrainConfig, ConvMFConfig: ConvMFTrainConfig,
                  **{c: ClosedFormConfig for c in CLOSED_FORM}}
 
 

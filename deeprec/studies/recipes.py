@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from deeprec.models import AutoRecConfig, DeepAEConfig, GLocalKConfig
+from deeprec.models import (AutoRecConfig, ConvMFConfig, DeepAEConfig,
+                            GLocalKConfig)
 from deeprec.models.baselines import BiasConfig, GlobalMeanConfig, MFConfig
 from deeprec.models.knn import KNNConfig
 from deeprec.studies.engine import Run
-from deeprec.train import GLocalKTrainConfig, MFTrainConfig, TrainConfig
+from deeprec.train import (ConvMFTrainConfig, GLocalKTrainConfig,
+                           MFTrainConfig, TrainConfig)
 
 # --- AutoRec (Sedhain et al., 2015) -----------------------------------------
 #: I-AutoRec with the paper's k = 500, sigmoid hidden, identity output.
@@ -48,6 +50,17 @@ GLOCAL_K_TRAIN = GLocalKTrainConfig()
 BIASED_MF = MFConfig()
 MF_TRAIN = MFTrainConfig()
 
+# --- ConvMF (Kim et al., 2016) ---------------------------------------------
+#: ConvMF with the paper's CNN (p = 200, windows 3, 4, 5 x 100 filters,
+#: k = 50) over the items' documents (default: titles and genres).
+CONVMF = ConvMFConfig()
+#: PMF: the same model with the CNN switched off.
+PMF = replace(CONVMF, use_text=False)
+#: The paper's ML-1M settings (Table 2): ConvMF lambda_U 100, lambda_V 10;
+#: PMF lambda_U 0.01, lambda_V 10000; up to 50 iterations, patience 5.
+CONVMF_TRAIN = ConvMFTrainConfig(lambda_u=100.0, lambda_v=10.0)
+PMF_TRAIN = ConvMFTrainConfig(lambda_u=0.01, lambda_v=10_000.0)
+
 #: The seeds of every multi-seed result in the book and the command line.
 SEEDS = (0, 1, 2, 3, 4)
 
@@ -69,6 +82,8 @@ RECIPES = {
                         replace(DEEP_AE_BASELINE, orientation="item"),
                         COMPARISON_DEEP_TRAIN),
     "glocal-k": Run({"model": "GLocal-K"}, GLOCAL_K, GLOCAL_K_TRAIN),
+    "pmf": Run({"model": "PMF"}, PMF, PMF_TRAIN),
+    "convmf": Run({"model": "ConvMF"}, CONVMF, CONVMF_TRAIN),
 }
 
 

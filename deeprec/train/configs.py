@@ -4,6 +4,7 @@ The config's type picks the trainer (:func:`deeprec.train.trainer_for`):
 :class:`TrainConfig` -> :func:`~deeprec.train.fit` (autoencoders),
 :class:`GLocalKTrainConfig` -> :func:`~deeprec.train.fit_glocal_k`,
 :class:`MFTrainConfig` -> :func:`~deeprec.train.fit_mf`,
+:class:`ConvMFTrainConfig` -> :func:`~deeprec.train.fit_convmf`,
 :class:`ClosedFormConfig` -> :func:`~deeprec.train.fit_closed_form`,
 :class:`BlendConfig` -> :func:`~deeprec.train.fit_blend_model`.
 ``l2`` is the one name of an L2 penalty on the weights in the objective;
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from deeprec.config import ConfigError, integer, number, one_of, validate
+from deeprec.config import (  # noqa: F401
+    BOOL, ConfigError, integer, number, one_of, validate,
+)
 
 OPTIMIZERS = ("sgd", "adam", "rprop", "lbfgs")
 LOSSES = ("mmse", "sse")
@@ -29,7 +32,6 @@ def _device(value) -> bool:
 
 
 DEVICE = (_device, "a device name such as auto, cpu, cuda, cuda:1, mps")
-BOOL = ((lambda v: isinstance(v, bool)), "true or false")
 
 
 @dataclass
@@ -219,6 +221,55 @@ class BlendConfig:
             progress=BOOL)
 
 
+@dataclass
+class ConvMFTrainConfig:
+    """How :func:`~deeprec.train.fit_convmf` trains ConvMF and PMF
+    (defaults: the paper's ML-1M ConvMF, Table 2).
+
+    Attributes:
+        num_epochs: outer iterations, each: every ``u_i`` in closed form,
+            every ``v_j`` in closed form, then the CNN towards ``V``.
+        lambda_u: the paper's lambda_U (ratio of the rating noise to the
+            users' prior variance).
+        lambda_v: the paper's lambda_V (the pull of ``v_j`` towards
+            ``cnn(W, X_j)``, towards 0 for PMF).
+        cnn_epochs: passes of the CNN over the items per iteration.
+        cnn_lr: the CNN's RMSprop learning rate.
+        cnn_batch_size: items per CNN step.
+        lambda_w: L2 penalty on the CNN's weights (the paper's lambda_W,
+            as weight decay).
+        init_scale: ``U`` (and PMF's ``V``) start uniform in
+            ``[0, init_scale)``; ConvMF's ``V`` starts at the CNN's output.
+        patience: stop after this many iterations without a lower
+            validation RMSE (0: run every iteration).
+        keep, clip, seed, device, progress: as in :class:`TrainConfig`.
+    """
+
+    num_epochs: int = 50
+    lambda_u: float = 100.0
+    lambda_v: float = 10.0
+    cnn_epochs: int = 5
+    cnn_lr: float = 1e-3
+    cnn_batch_size: int = 128
+    lambda_w: float = 0.0
+    init_scale: float = 1.0
+    patience: int = 5
+    keep: str = "best"
+    clip: bool = True
+    seed: int = 0
+    device: str = "auto"
+    progress: bool = True
+
+    def __post_init__(self):
+        validate(self, num_epochs=integer(1),
+                 lambda_u=number(0, low_open=True),
+                 lambda_v=number(0, low_open=True), cnn_epochs=integer(0),
+                 cnn_lr=number(0, low_open=True), cnn_batch_size=integer(1),
+                 lambda_w=number(0), init_scale=number(0, low_open=True),
+                 patience=integer(0), keep=one_of(KEEP), clip=BOOL,
+                 seed=integer(0), device=DEVICE, progress=BOOL)
+
+
 #: Fields of every train config that say where and how visibly a run
 #: trains, not what it computes: left out of a run's identity.
 PLACEMENT_FIELDS = ("device", "progress")
@@ -230,4 +281,5 @@ LATER_FIELDS = {"precision": "fp32", "compile": False}
 EPOCH_FIELDS = {TrainConfig: ("num_epochs",),
                 GLocalKTrainConfig: ("pretrain_epochs", "finetune_epochs"),
                 MFTrainConfig: ("num_epochs",), ClosedFormConfig: (),
+                ConvMFTrainConfig: ("num_epochs",),
                 BlendConfig: ()}
