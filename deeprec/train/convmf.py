@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from typing import Callable, Sequence
 
 import torch
@@ -76,8 +77,11 @@ def _normal_equations(matrix: CSR, other: torch.Tensor,
     if table is not None:
         ptr = (matrix.indptr[lo:hi + 1] - a).to(device)
         shape = (hi - lo, other.shape[0])
-        ones = torch.sparse_csr_tensor(ptr, cols, torch.ones_like(r), shape)
-        ratings = torch.sparse_csr_tensor(ptr, cols, r, shape)
+        with warnings.catch_warnings():  # torch: "sparse CSR is in beta"
+            warnings.simplefilter("ignore", UserWarning)
+            ones = torch.sparse_csr_tensor(ptr, cols, torch.ones_like(r),
+                                           shape)
+            ratings = torch.sparse_csr_tensor(ptr, cols, r, shape)
         return (ones @ table).view(-1, k, k), ratings @ other
     counts = matrix.indptr[lo + 1:hi + 1] - matrix.indptr[lo:hi]
     local = torch.repeat_interleave(torch.arange(hi - lo, device=device),
