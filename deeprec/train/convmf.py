@@ -19,9 +19,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from deeprec.data.matrix import CSR, RatingData
-from deeprec.evaluate import evaluate_rmse
 from deeprec.train.configs import ConvMFTrainConfig
-from deeprec.train.result import Checkpoint, FitResult
+from deeprec.train.result import Checkpoint, FitResult, end_epoch
 from deeprec.utils import get_device, set_seed, show_progress
 
 #: Bytes of the per-rating outer products held at once by a solve.
@@ -183,13 +182,8 @@ def fit_convmf(model: nn.Module, data: RatingData,
                                         generator)
         with torch.no_grad():
             row["train_rmse"] = _train_rmse(model, by_user)
-        for part in ("valid", "test"):
-            row[part + "_rmse"] = evaluate_rmse(model, data, part,
-                                                clip=config.clip)
-        row["seconds"] = time.perf_counter() - tick
-        going = kept.offer(row)
-        for callback in callbacks:
-            callback(row, model)
+        going = end_epoch(row, model, data, kept, config.clip, tick,
+                          callbacks)
         best, waited = ((row["valid_rmse"], 0) if row["valid_rmse"] < best
                         else (best, waited + 1))
         stop = config.patience and len(data.valid) and (

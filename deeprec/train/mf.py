@@ -11,9 +11,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from deeprec.data.matrix import RatingData
-from deeprec.evaluate import evaluate_rmse
 from deeprec.train.configs import MFTrainConfig
-from deeprec.train.result import Checkpoint, FitResult
+from deeprec.train.result import Checkpoint, FitResult, end_epoch
 from deeprec.utils import get_device, set_seed, show_progress
 
 
@@ -49,14 +48,8 @@ def fit_mf(model: nn.Module, data: RatingData,
             optimizer.step()
             sse += (err.detach() ** 2).sum()
         row = {"epoch": epoch, "train_rmse": math.sqrt(sse.item() / len(e))}
-        for part in ("valid", "test"):
-            row[part + "_rmse"] = evaluate_rmse(model, data, part,
-                                                clip=config.clip)
-        row["seconds"] = time.perf_counter() - tick
-        going = kept.offer(row)
-        for callback in callbacks:
-            callback(row, model)
-        if not going:
+        if not end_epoch(row, model, data, kept, config.clip, tick,
+                         callbacks):
             break
     bar.close()
     return kept.result(config)

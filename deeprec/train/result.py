@@ -83,3 +83,18 @@ class Checkpoint:
                          kept["valid_rmse"], kept["test_rmse"],
                          self.diverged, time.perf_counter() - self.start,
                          config)
+
+
+def end_epoch(row: dict, model: nn.Module, data, kept: Checkpoint,
+              clip: bool, tick: float, callbacks=()) -> bool:
+    """Finish a pointwise model's epoch ``row``: its validation and test
+    RMSE, its seconds since ``tick``, offered to ``kept``, then the
+    callbacks. Returns :meth:`Checkpoint.offer`'s verdict (False: stop)."""
+    from deeprec.evaluate import evaluate_rmse
+    for part in ("valid", "test"):
+        row[part + "_rmse"] = evaluate_rmse(model, data, part, clip=clip)
+    row["seconds"] = time.perf_counter() - tick
+    going = kept.offer(row)
+    for callback in callbacks:
+        callback(row, model)
+    return going
