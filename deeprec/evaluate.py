@@ -142,12 +142,44 @@ def predict_ratings(model: nn.Module, data: RatingData,
     return preds
 
 
+#: ``weighting`` of :func:`evaluate_rmse`: ``rating`` is the papers'
+#: RMSE; the other two are evaluation pitfalls (see
+#: :mod:`deeprec.train.pitfalls`).
+WEIGHTING = ("rating", "user", "user-rmse")
+
+
+def user_weighted_rmse(errors: torch.Tensor, users: torch.Tensor,
+                       per_user_root: bool = False) -> float:
+    """sqrt of the mean over users of each user's mean squared error
+    (``per_user_root``: the mean over users of each user's RMSE), so that
+    every user weighs the same whatever the number of ratings. Ratings of
+    users unseen in training (index -1) count as one more user."""
+    group = torch.unique(users, return_inverse=True)[1]
+    count = torch.bincount(group).double()
+    mse = torch.zeros_like(count).index_add_(0, group,
+                                             errors.double() ** 2) / count
+    return float(mse.sqrt().mean() if per_user_root else mse.mean().sqrt())
+
+
 def evaluate_rmse(model: nn.Module, data: RatingData,
                   entries: Entries | str = "test", batch_size: int = 1024,
-                  clip: bool = True) -> float:
-    """RMSE of :func:`predict_ratings` (NaN when there are no entries)."""
+                  clip: bool = True, weighting: str = "rating") -> float:
+    """RMSE of :func:`predict_ratings` (NaN when there are no entries).
+
+    ``weighting``: ``"rating"`` (one term per rating, the papers' RMSE),
+    ``"user"`` (the mean of per-user MSEs, what evaluating one user per
+    batch and averaging the batches gives) or ``"user-rmse"`` (the mean of
+    per-user RMSEs); the last two are pitfalls.
+    """
+    if weighting not in WEIGHTING:
+        raise ValueError(f"weighting must be one of {', '.join(WEIGHTING)},"
+                         f" got {weighting!r}")
     part = data.part(entries) if isinstance(entries, str) else entries
     if len(part) == 0:
         return float("nan")
     preds = predict_ratings(model, data, part, batch_size, clip)
-    return rmse(part.ratings.to(preds.device), preds)
+    truth = part.ratings.to(preds.device)
+    if weighting == "rating":
+        return rmse(truth, preds)
+    return user_weighted_rmse(truth - preds, part.users.to(preds.device),
+                              weighting == "user-rmse")

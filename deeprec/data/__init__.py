@@ -32,8 +32,7 @@ from deeprec.data.readers import (  # noqa: F401
 )
 from deeprec.data.splits import (  # noqa: F401
     Split, density_split, drop_unseen, last_days_split, ml100k_fold,
-    random_split,
-    time_split, train_valid_split,
+    random_like, random_split, time_split, train_valid_split,
 )
 from deeprec.data.stats import dataset_stats  # noqa: F401
 from deeprec.data.streaming import (  # noqa: F401

@@ -115,6 +115,14 @@ class Entries:
         return Entries(self.users.to(device), self.items.to(device),
                        self.ratings.to(device))
 
+    def seen(self) -> "Entries":
+        """Only the entries whose user and item were seen in training
+        (dropping the others is a pitfall: it removes the hardest
+        ratings from a test set)."""
+        keep = self.known
+        return Entries(self.users[keep], self.items[keep],
+                       self.ratings[keep])
+
 
 class RatingData:
     """A split in index space: the training matrix and held-out entries.
@@ -126,15 +134,23 @@ class RatingData:
         train_entries, valid, test: :class:`Entries`.
         global_mean: mean training rating (the stated fallback prediction).
         rating_range: (min, max) of the training ratings, for clipping.
+
+    ``ids="all"`` maps the ids of every part, test included (a pitfall:
+    users and items without a training rating get rows and columns of
+    their own, and the model, not the fallback, predicts their ratings).
     """
 
-    def __init__(self, split: Split):
+    def __init__(self, split: Split, ids: str = "train"):
         train = split.train
         if len(train) == 0:
             raise ValueError("the training part of the split is empty")
+        if ids not in ("train", "all"):
+            raise ValueError(f"ids must be 'train' or 'all', got {ids!r}")
         self.name = split.name
-        self.user_ids = np.sort(train[USER].unique())
-        self.item_ids = np.sort(train[ITEM].unique())
+        mapped = train if ids == "train" else pd.concat(
+            [train, split.valid, split.test])
+        self.user_ids = np.sort(mapped[USER].unique())
+        self.item_ids = np.sort(mapped[ITEM].unique())
         self._user_index = pd.Index(self.user_ids)
         self._item_index = pd.Index(self.item_ids)
         self._train_entries, self._from_csr = self.entries(train), False

@@ -129,6 +129,24 @@ def last_days_split(ratings: pd.DataFrame, test_days: int = 30,
         name=f"last-{test_days}-days")
 
 
+def random_like(split: Split, ratings: pd.DataFrame, seed: int = 0) -> Split:
+    """A random split with ``split``'s part sizes, drawn from ``ratings``
+    (validation and test ratings of users or items unseen in training
+    removed, as :func:`time_split` removes them): what using a random split
+    where the paper split by time changes, at equal sizes (a pitfall)."""
+    sizes = [len(split.test), len(split.valid), len(split.train)]
+    if sum(sizes) > len(ratings):
+        raise ValueError(f"the split has {sum(sizes)} ratings, more than "
+                         f"the {len(ratings)} given")
+    order = np.random.default_rng(seed).permutation(len(ratings))
+    cuts = np.cumsum([0, *sizes])
+    test, valid, train = (ratings.iloc[np.sort(order[a:b])].reset_index(
+        drop=True) for a, b in zip(cuts[:-1], cuts[1:]))
+    return Split(train, drop_unseen(valid, train), drop_unseen(test, train),
+                 name=f"random-like-{split.name}-seed{seed}",
+                 info={"like": split.name, "seed": seed})
+
+
 def train_valid_split(split: Split, valid_fraction: float = 0.1,
                       seed: int = 0) -> Split:
     """Carve a random validation part out of ``split.train``.

@@ -4,7 +4,8 @@
   resume cache keyed on a run's whole definition), result tables;
 - :mod:`.recipes`: every named run of the book, defined once;
 - :mod:`.autorec`, :mod:`.deep_ae`: the two papers' studies;
-- :mod:`.comparison`: Table 3, every model and the blend.
+- :mod:`.comparison`: Table 3, every model and the blend;
+- :mod:`.pitfalls`: the mistakes of public re-implementations, measured.
 """
 
 from deeprec.studies import recipes  # noqa: F401
@@ -22,6 +23,10 @@ from deeprec.studies.deep_ae import (  # noqa: F401
 )
 from deeprec.studies.paper_rows import (  # noqa: F401
     PAPER_ROWS, PaperRow, paper_row, reproduce,
+)
+from deeprec.studies.pitfalls import (  # noqa: F401
+    CATALOGUE, Pitfall, PitfallStudy, effect_summary, pitfall_run,
+    pitfall_study,
 )
 from deeprec.studies.engine import (  # noqa: F401
     Run, StudyResult, load_trained, model_file, run_definition, run_key,

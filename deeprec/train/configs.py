@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from deeprec.config import (  # noqa: F401
     BOOL, ConfigError, integer, number, one_of, validate,
 )
+from deeprec.train.pitfalls import PITFALLS, WEIGHTINGS
 
 OPTIMIZERS = ("sgd", "adam", "rprop", "lbfgs")
 LOSSES = ("mmse", "sse")
@@ -70,6 +71,9 @@ class TrainConfig:
             and CUDA; the loss and evaluation stay fp32).
         compile: torch.compile the model (skipped with a warning where
             compiling is unavailable).
+        pitfalls: mistakes of public re-implementations to make on
+            purpose (names of :data:`deeprec.train.pitfalls.PITFALLS`;
+            default none), for the pitfalls chapter.
     """
 
     num_epochs: int = 50
@@ -92,6 +96,7 @@ class TrainConfig:
     progress: bool = True
     precision: str = "fp32"
     compile: bool = False
+    pitfalls: tuple[str, ...] = ()
 
     def __post_init__(self):
         validate(self, num_epochs=integer(1), batch_size=integer(1),
@@ -106,7 +111,13 @@ class TrainConfig:
                  lbfgs_iters=integer(1), keep=one_of(KEEP), clip=BOOL,
                  eval_batch_size=integer(1), seed=integer(0),
                  device=DEVICE, progress=BOOL,
-                 precision=one_of(PRECISIONS), compile=BOOL)
+                 precision=one_of(PRECISIONS), compile=BOOL,
+                 pitfalls=((lambda v: isinstance(v, tuple) and all(
+                     p in PITFALLS for p in v)), "names from "
+                     + ", ".join(PITFALLS) + " (or none)"))
+        if len(set(self.pitfalls) & set(WEIGHTINGS)) > 1:
+            raise ConfigError("pitfalls", self.pitfalls, "at most one of "
+                              + ", ".join(WEIGHTINGS))
 
 
 @dataclass
@@ -276,7 +287,7 @@ PLACEMENT_FIELDS = ("device", "progress")
 #: Fields added after results were saved, with their defaults: a run's
 #: identity leaves each out while it holds its default, so the keys of
 #: runs saved before they existed stay valid.
-LATER_FIELDS = {"precision": "fp32", "compile": False}
+LATER_FIELDS = {"precision": "fp32", "compile": False, "pitfalls": ()}
 #: Each train config's epoch-count fields (what the scale shortens).
 EPOCH_FIELDS = {TrainConfig: ("num_epochs",),
                 GLocalKTrainConfig: ("pretrain_epochs", "finetune_epochs"),

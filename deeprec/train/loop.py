@@ -22,9 +22,10 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from deeprec.data.matrix import CSR, RatingData
+from deeprec.evaluate import evaluate_rmse
 from deeprec.losses import (autorec_loss, l2_penalty, masked_mse,
                              masked_sse, observed)
-from deeprec.train import distributed
+from deeprec.train import distributed, pitfalls
 from deeprec.train.configs import TrainConfig
 from deeprec.train.distributed import Share, Sharding
 from deeprec.train.result import Checkpoint, FitResult
@@ -141,7 +142,7 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer,
             y = forward(model, x)
             loss = objective(y, x, mask, share)
     else:
-        optimizer.zero_grad()
+        pitfalls.clear_gradients(optimizer, config)
         y = forward(net, x)
         loss = objective(y, x, mask, share)
         loss.backward()
@@ -151,7 +152,7 @@ def train_step(model: nn.Module, optimizer: torch.optim.Optimizer,
     for _ in range(config.refeed):
         x = y.detach()  # f(x) is a new, dense example: all entries observed
         dense = torch.ones_like(x, dtype=torch.bool)
-        optimizer.zero_grad()
+        pitfalls.clear_gradients(optimizer, config)
         y = forward(net, x)
         refeed_loss = objective(y, x, dense, share and share.dense(
             x.shape[1]))
@@ -182,7 +183,7 @@ def run_epoch(model: nn.Module, optimizer: torch.optim.Optimizer,
     model.train()
     sse = torch.zeros((), device=order.device)
     diverged = False
-    for batch in order.split(batch_size):
+    for batch in pitfalls.batches(order, batch_size, config):
         rows, share = (batch, None) if sharding is None else sharding.split(
             batch)
         loss, batch_sse = train_step(model, optimizer, rows_of(rows),
@@ -236,11 +237,16 @@ def compiled(net: nn.Module, sample: torch.Tensor, config: TrainConfig
 def _evaluate(model: nn.Module, data: RatingData, row: dict,
               config: TrainConfig) -> None:
     """Add the validation and test RMSE to an epoch's ``row`` (NaN once
-    training diverged)."""
+    training diverged), weighted as an evaluation pitfall says (then
+    computed whole on every rank)."""
+    weighting = pitfalls.weighting(config)
     for part in ("valid", "test"):
         row[part + "_rmse"] = float("nan") if not math.isfinite(
             row["train_rmse"]) else distributed.evaluate(
-            model, data, part, config.eval_batch_size, config.clip)
+            model, data, part, config.eval_batch_size, config.clip
+        ) if weighting == "rating" else evaluate_rmse(
+            model, data, part, config.eval_batch_size, config.clip,
+            weighting)
 
 
 def fit(model: nn.Module, data: RatingData,
@@ -271,10 +277,9 @@ def fit(model: nn.Module, data: RatingData,
     inputs = data.matrix(model.orientation, device)
     rows_of = row_source(inputs)
     optimizer = make_optimizer(model, config)
-    milestones = sorted({max(1, round(f * config.num_epochs))
-                         for f in config.lr_milestones})
+    milestones, gamma = pitfalls.lr_milestones(config)
     scheduler = torch.optim.lr_scheduler.MultiStepLR(
-        optimizer, milestones, gamma=config.lr_gamma)
+        optimizer, milestones, gamma=gamma)
     full_batch = config.optimizer in ("lbfgs", "rprop")
     batch_size = inputs.shape[0] if full_batch else config.batch_size
     sharding = Sharding(inputs) if several else None
@@ -284,7 +289,8 @@ def fit(model: nn.Module, data: RatingData,
         net = compiled(net, rows_of(sharding.split(first)[0] if several
                                     else first), config)
     order_gen = torch.Generator().manual_seed(config.seed)
-    kept = Checkpoint(model, config.keep, len(data.valid) > 0)
+    kept = Checkpoint(model, config.keep, len(data.valid) > 0,
+                      pitfalls.selection_part(config))
     show = show_progress(config.progress) and distributed.is_writer()
     bar = tqdm(range(1, config.num_epochs + 1), disable=not show,
                desc=type(model).__name__, leave=False)

@@ -48,11 +48,15 @@ class FitResult:
 class Checkpoint:
     """Keeps the weights of the best epoch so far (lowest validation RMSE
     with ``keep="best"`` and a validation part; else the latest epoch),
-    and builds the :class:`FitResult` at the end of a run."""
+    and builds the :class:`FitResult` at the end of a run. ``select``:
+    the part that picks the epoch (``"test"`` only for the
+    ``epoch_on_test`` pitfall)."""
 
-    def __init__(self, model: nn.Module, keep: str, has_valid: bool):
+    def __init__(self, model: nn.Module, keep: str, has_valid: bool,
+                 select: str = "valid"):
         self.model, self.start = model, time.perf_counter()
-        self.on_valid = keep == "best" and has_valid
+        self.on_valid = keep == "best" and (has_valid or select == "test")
+        self.key = select + "_rmse"
         self.rows: list[dict] = []
         self.kept: dict | None = None
         self.state: dict | None = None
@@ -67,7 +71,7 @@ class Checkpoint:
             self.diverged = True
             return False
         better = self.kept is None or not self.on_valid or (
-            row["valid_rmse"] < self.kept["valid_rmse"])
+            row[self.key] < self.kept[self.key])
         if better:
             self.kept = row
             self.state = copy.deepcopy(self.model.state_dict())
