@@ -190,7 +190,7 @@ PITFALL_REFERENCE = pd.DataFrame(
               "NVIDIA DeepRecommender, paper config, 102 epochs",
               "GLocal-K (Han et al. 2021), paper's ML-100K result"],
      "pitfalls": ["no_zero_grad",
-                  "fixed_lr_halvings + drop_last + selu_output",
+                  "fixed_lr_halvings+drop_last+selu_output",
                   "epoch_on_test"],
      "with the pitfalls": [0.979, 1.006, 0.8889],
      "without": [0.908, float("nan"), float("nan")],

@@ -192,6 +192,10 @@ def test_pitfall_run_switches_exactly_one_thing():
     assert study.pitfall_run(base, "drop_unseen").train == base.train
     with pytest.raises(ValueError, match="unknown pitfall"):
         study.pitfall_run(base, "peeking")
+    both = study.pitfall_run(base, "drop_last+selu_output")
+    assert both.train.pitfalls == ("drop_last",) and not both.train.clip
+    assert both.model.last_activation
+    assert both.label["pitfall"] == "drop_last+selu_output"
 
 
 def test_pitfall_study_rows_and_effects(split, tmp_path):
@@ -205,7 +209,7 @@ def test_pitfall_study_rows_and_effects(split, tmp_path):
     assert names == tuple(n for n in study.NAMES if n in names)
     result = study.pitfall_study(split, timed, ratings, tmp_path,
                                  seeds=(0,), base=base, names=names,
-                                 progress=False, scale=Scale())
+                                 combined=(), progress=False, scale=Scale())
     e = result.effects
     assert e.pitfall.tolist() == list(names)
     assert np.allclose(e.effect, e.rmse - e.correct_rmse)
@@ -215,7 +219,8 @@ def test_pitfall_study_rows_and_effects(split, tmp_path):
     summary = study.effect_summary(e)
     assert summary.seeds.tolist() == [1, 1, 1, 1]
     again = study.pitfall_study(split, timed, ratings, tmp_path, seeds=(0,),
-                                base=base, names=names, progress=False,
+                                base=base, names=names, combined=(),
+                                progress=False,
                                 scale=Scale())
     assert all(not r.trained for r in again.studies.values())
     pd.testing.assert_frame_equal(again.effects, e)

@@ -61,6 +61,9 @@ CATALOGUE = (
             "by time (same part sizes)", _FIELD),
 )
 NAMES = tuple(p.name for p in CATALOGUE)
+#: NVIDIA DeepRecommender's three pitfalls together (what its own code
+#: does on ML-100K), a run of its own in the study.
+NVIDIA_CODE = "fixed_lr_halvings+drop_last+selu_output"
 #: Pitfalls scored on the correct run's saved models (nothing else
 #: differs in their training).
 SCORED = {"user_batches": {"weighting": "user"},
@@ -79,7 +82,12 @@ CORRECT = Run({"pitfall": "none"}, DEEP_AE_BASELINE,
 
 def pitfall_run(base: Run, name: str) -> Run:
     """``base`` with pitfall ``name`` switched on (a data pitfall leaves
-    the run as it is: its data differ)."""
+    the run as it is: its data differ); ``"a+b"`` switches on several."""
+    if "+" in name:
+        run = base
+        for part in name.split("+"):
+            run = pitfall_run(run, part)
+        return Run({**base.label, "pitfall": name}, run.model, run.train)
     if name not in NAMES:
         raise ValueError(f"unknown pitfall {name!r}; choose from "
                          f"{', '.join(NAMES)}")
@@ -116,18 +124,20 @@ def _scored(run: Run, data: RatingData, path: Path, seed: int,
 
 def pitfall_study(split: Split, time_split: Split, ratings: pd.DataFrame,
                   path: str | Path, seeds=(0, 1, 2), base: Run = CORRECT,
-                  names=NAMES, progress: bool = True,
+                  names=NAMES, combined=(NVIDIA_CODE,),
+                  progress: bool = True,
                   scale: Scale | None = None, device: str | None = None
                   ) -> PitfallStudy:
     """Train ``base`` and every pitfall of ``names`` on ``split`` once per
     seed, saving into ``path``; the ``random_split`` pitfall compares
     ``time_split`` with a random split of the same sizes drawn from
-    ``ratings``."""
+    ``ratings``; each of ``combined`` (``"a+b"``: training or model
+    pitfalls together) is one more run."""
     path, kw = Path(path), {"progress": progress, "scale": scale,
                             "device": device}
     data = RatingData(split)
     trained = [n for n in names if n not in SCORED and (
-        n in PITFALLS or n == "selu_output")]
+        n in PITFALLS or n == "selu_output")] + list(combined)
     runs = with_seeds([base] + [pitfall_run(base, n) for n in trained],
                       seeds)
     studies = {"pitfalls": run_study(runs, data, path / "runs",
@@ -136,7 +146,8 @@ def pitfall_study(split: Split, time_split: Split, ratings: pd.DataFrame,
     rows = []
 
     def add(name, seed, value, correct):
-        kind = next(p.kind for p in CATALOGUE if p.name == name)
+        kind = next((p.kind for p in CATALOGUE if p.name == name),
+                    "combined")
         rows.append({"pitfall": name, "kind": kind, "seed": seed,
                      "rmse": value, "correct_rmse": correct,
                      "effect": value - correct})
@@ -169,7 +180,7 @@ def pitfall_study(split: Split, time_split: Split, ratings: pd.DataFrame,
             studies[f"random-split-{seed}"] = result
             add("random_split", seed, float(result.summary.test_rmse.iloc[0]),
                 correct)
-    order = {n: i for i, n in enumerate(NAMES)}
+    order = {n: i for i, n in enumerate((*NAMES, *combined))}
     effects = pd.DataFrame(rows).sort_values(
         ["pitfall", "seed"], key=lambda c: c.map(order) if c.name ==
         "pitfall" else c, kind="stable").reset_index(drop=True)
