@@ -224,3 +224,25 @@ def test_pitfall_study_rows_and_effects(split, tmp_path):
                                 scale=Scale())
     assert all(not r.trained for r in again.studies.values())
     pd.testing.assert_frame_equal(again.effects, e)
+
+
+def test_classify_separates_clear_small_mixed_nothing_and_diverged():
+    rows = []
+    per_seed = {"clear_up": (0.05, 0.06, 0.055), "clear_down": (-0.02, -0.03, -0.025),
+                "small": (0.0004, 0.0075, 0.0018), "mixed": (-0.001, 0.005, 0.002),
+                "nothing": (0.0, 0.0, 0.0), "failed": (0.9, 0.8, 0.85)}
+    for name, effects in per_seed.items():
+        for seed, effect in enumerate(effects):
+            rows.append({"pitfall": name, "kind": "training", "seed": seed,
+                         "rmse": 0.96 + effect, "correct_rmse": 0.96,
+                         "effect": effect, "diverged": name == "failed"})
+    summary = study.effect_summary(pd.DataFrame(rows))
+    assert summary.diverged.tolist() == [0, 0, 0, 0, 0, 3]
+    verdict = study.classify(summary, spread=0.002)
+    assert verdict.to_dict() == {"clear_up": "raises", "clear_down": "lowers",
+                                 "small": "small", "mixed": "mixed",
+                                 "nothing": "nothing", "failed": "diverges"}
+    # a mean beyond the spread is not enough when the seeds disagree in size
+    assert study.classify(summary, spread=0.0001)["small"] == "small"
+    # ... and a clear effect within a wider seed spread is only small
+    assert study.classify(summary, spread=0.03)["clear_down"] == "small"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from deeprec.data.matrix import RatingData
@@ -35,19 +36,19 @@ class Pitfall:
     seen: str
 
 
-_PUBLIC = "public code of these papers"
+_NVIDIA = "NVIDIA's DeepRecommender"
 _FIELD = "common in the field"
 #: Every pitfall of the study, in the order the chapter shows them.
 CATALOGUE = (
     Pitfall("no_zero_grad", "training", PITFALLS["no_zero_grad"],
-            "a public PyTorch I-AutoRec"),
+            "a public PyTorch I-AutoRec (RecLab)"),
     Pitfall("fixed_lr_halvings", "training", PITFALLS["fixed_lr_halvings"],
-            _PUBLIC),
-    Pitfall("drop_last", "training", PITFALLS["drop_last"], _PUBLIC),
+            _NVIDIA),
+    Pitfall("drop_last", "training", PITFALLS["drop_last"], _NVIDIA),
     Pitfall("selu_output", "model", "SELU on the output layer and the "
-            "predictions never clipped to the rating range", _PUBLIC),
+            "predictions never clipped to the rating range", _NVIDIA),
     Pitfall("user_batches", "evaluation", PITFALLS["user_batches"],
-            _PUBLIC + " (one evaluation user per batch)"),
+            _FIELD),
     Pitfall("epoch_on_test", "evaluation", PITFALLS["epoch_on_test"],
             _FIELD),
     Pitfall("per_user_rmse", "evaluation", PITFALLS["per_user_rmse"],
@@ -58,7 +59,7 @@ CATALOGUE = (
     Pitfall("drop_unseen", "data", "test ratings of users or items unseen "
             "in training silently dropped", _FIELD),
     Pitfall("random_split", "data", "a random split where the paper split "
-            "by time (same part sizes)", _FIELD),
+            "by time (same training size)", _FIELD),
 )
 NAMES = tuple(p.name for p in CATALOGUE)
 #: NVIDIA DeepRecommender's three pitfalls together (what its own code
@@ -145,17 +146,18 @@ def pitfall_study(split: Split, time_split: Split, ratings: pd.DataFrame,
     table = studies["pitfalls"].summary.set_index(["pitfall", "seed"])
     rows = []
 
-    def add(name, seed, value, correct):
+    def add(name, seed, value, correct, diverged=False):
         kind = next((p.kind for p in CATALOGUE if p.name == name),
                     "combined")
         rows.append({"pitfall": name, "kind": kind, "seed": seed,
                      "rmse": value, "correct_rmse": correct,
-                     "effect": value - correct})
+                     "effect": value - correct, "diverged": bool(diverged)})
 
     for seed in seeds:
         correct = float(table.test_rmse[("none", seed)])
         for name in trained:
-            add(name, seed, float(table.test_rmse[(name, seed)]), correct)
+            add(name, seed, float(table.test_rmse[(name, seed)]), correct,
+                table.diverged[(name, seed)])
         seeded = with_seeds([base], [seed])[0]
         for name in (n for n in names if n in SCORED):
             add(name, seed, _scored(seeded, data, path / "runs", seed,
@@ -165,9 +167,11 @@ def pitfall_study(split: Split, time_split: Split, ratings: pd.DataFrame,
         result = run_study(runs, RatingData(split, ids="all"),
                            path / "ids-from-all", **kw)
         studies["ids-from-all"] = result
-        for seed, value in zip(result.summary.seed, result.summary.test_rmse):
+        for seed, value, failed in zip(result.summary.seed,
+                                       result.summary.test_rmse,
+                                       result.summary.diverged):
             add("ids_from_all", seed, value,
-                float(table.test_rmse[("none", seed)]))
+                float(table.test_rmse[("none", seed)]), failed)
     if "random_split" in names:
         timed = run_study(with_seeds([base], seeds), RatingData(time_split),
                           path / "time-split", **kw)
@@ -179,7 +183,7 @@ def pitfall_study(split: Split, time_split: Split, ratings: pd.DataFrame,
                                path / f"random-split-{seed}", **kw)
             studies[f"random-split-{seed}"] = result
             add("random_split", seed, float(result.summary.test_rmse.iloc[0]),
-                correct)
+                correct, result.summary.diverged.iloc[0])
     order = {n: i for i, n in enumerate((*NAMES, *combined))}
     effects = pd.DataFrame(rows).sort_values(
         ["pitfall", "seed"], key=lambda c: c.map(order) if c.name ==
@@ -195,5 +199,29 @@ def effect_summary(effects: pd.DataFrame) -> pd.DataFrame:
         kind=("kind", "first"), seeds=("seed", "size"),
         rmse=("rmse", "mean"), correct_rmse=("correct_rmse", "mean"),
         effect=("effect", "mean"), effect_std=("effect", "std"),
-        effect_min=("effect", "min"), effect_max=("effect", "max"))
+        effect_min=("effect", "min"), effect_max=("effect", "max"),
+        diverged=("diverged", "sum"))
     return table
+
+
+#: What a pitfall does to the test RMSE over the seeds (:func:`classify`).
+VERDICTS = ("diverges", "nothing", "raises", "lowers", "small", "mixed")
+
+
+def classify(summary: pd.DataFrame, spread: float) -> pd.Series:
+    """Per pitfall of an :func:`effect_summary`, one of :data:`VERDICTS`:
+    ``diverges`` (training diverged on some seed), ``nothing`` (no seed's
+    RMSE moved), ``raises``/``lowers`` (clearly: the same sign on every
+    seed and a mean beyond both ``spread``, the correct run's standard
+    deviation over seeds, and twice the effect's standard error),
+    ``small`` (the same sign on every seed, not clearly) or ``mixed``
+    (the sign changes between seeds)."""
+    lo, hi, mean = summary.effect_min, summary.effect_max, summary.effect
+    error = 2 * summary.effect_std.fillna(0) / np.sqrt(summary.seeds)
+    one_sign = (np.sign(lo) == np.sign(hi)) & (lo != 0)
+    clear = one_sign & (mean.abs() > spread) & (mean.abs() > error)
+    verdict = np.select(
+        [summary.diverged > 0, (lo.abs() < 1e-12) & (hi.abs() < 1e-12),
+         clear & (mean > 0), clear & (mean < 0), one_sign],
+        list(VERDICTS[:5]), VERDICTS[5])
+    return pd.Series(verdict, index=summary.index, name="verdict")
