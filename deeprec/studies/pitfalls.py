@@ -37,7 +37,7 @@ class Pitfall:
 
 
 _NVIDIA = "NVIDIA's DeepRecommender"
-_FIELD = "common in the field"
+_FIELD = "a protocol mistake, not tied to these papers' code"
 #: Every pitfall of the study, in the order the chapter shows them.
 CATALOGUE = (
     Pitfall("no_zero_grad", "training", PITFALLS["no_zero_grad"],
