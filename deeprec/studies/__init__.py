@@ -5,7 +5,9 @@
 - :mod:`.recipes`: every named run of the book, defined once;
 - :mod:`.autorec`, :mod:`.deep_ae`: the two papers' studies;
 - :mod:`.comparison`: Table 3, every model and the blend;
-- :mod:`.pitfalls`: the mistakes of public re-implementations, measured.
+- :mod:`.pitfalls`: the mistakes of public re-implementations, measured;
+- :mod:`.peers`: other libraries' implementations (Cornac's ConvMF) run
+  on the book's splits in their own environment, scored the book's way.
 """
 
 from deeprec.studies import recipes  # noqa: F401
@@ -27,6 +29,9 @@ from deeprec.studies.paper_rows import (  # noqa: F401
 from deeprec.studies.pitfalls import (  # noqa: F401
     CATALOGUE, Pitfall, PitfallStudy, effect_summary, pitfall_run,
     pitfall_study,
+)
+from deeprec.studies.peers import (  # noqa: F401
+    PEERS, PeerConfig, PeerError, run_peer,
 )
 from deeprec.studies.engine import (  # noqa: F401
     Run, StudyResult, load_trained, model_file, run_definition, run_key,
