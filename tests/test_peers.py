@@ -43,7 +43,9 @@ print("Epoch: 2/2")
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
-    """Register a fake peer; returns (name, file counting its runs)."""
+    """Register a fake peer (full scale: book/conftest.py sets quick mode
+    for the whole session); make() returns the file counting its runs."""
+    monkeypatch.delenv("DEEPREC_QUICK", raising=False)
     def make(version="3.0.1"):
         calls = tmp_path / "calls.txt"
         script = tmp_path / "fake_peer.py"
@@ -151,6 +153,15 @@ def test_without_an_environment_nothing_runs(small, fake, tmp_path,
         peers.run_peer("fake", peers.PeerConfig(), data, docs, tmp_path)
 
 
+def test_quick_mode_runs_no_peer(small, fake, tmp_path, monkeypatch):
+    data, docs = small
+    calls = fake()
+    monkeypatch.setenv("DEEPREC_QUICK", "1")
+    assert peers.run_peer("fake", peers.PeerConfig(), data, docs, tmp_path,
+                          python=sys.executable) is None
+    assert not calls.exists()
+
+
 def test_bad_settings_are_config_errors():
     with pytest.raises(ConfigError, match="max_length = 3"):
         peers.PeerConfig(max_length=3)
@@ -174,3 +185,13 @@ def test_the_cornac_script_marks_unknown_ids(small):
     got = peer_cornac.predict(Model, TrainSet, peers.part_frame(data, "test"))
     assert np.isnan(got[0]) and np.isnan(got[2])
     assert got[1] == pytest.approx(8.0)
+
+
+def test_seeds_are_runs_of_their_own(small, fake, tmp_path):
+    data, docs = small
+    calls = fake()
+    both = peers.run_peer_seeds("fake", peers.PeerConfig(), (0, 1), data,
+                                docs, tmp_path, python=sys.executable)
+    assert both.summary.seed.tolist() == [0, 1]
+    assert len(set(both.trained)) == 2 and not both.reused
+    assert calls.read_text().count("run") == 2

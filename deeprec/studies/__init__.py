@@ -31,7 +31,7 @@ from deeprec.studies.pitfalls import (  # noqa: F401
     pitfall_study,
 )
 from deeprec.studies.peers import (  # noqa: F401
-    PEERS, PeerConfig, PeerError, run_peer,
+    PEERS, PeerConfig, PeerError, run_peer, run_peer_seeds,
 )
 from deeprec.studies.engine import (  # noqa: F401
     Run, StudyResult, load_trained, model_file, run_definition, run_key,

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ import pandas as pd
 
 from deeprec.config import integer, number, optional, validate
 from deeprec.data.matrix import RatingData
+from deeprec.scale import current_scale
 from deeprec.studies.engine import StudyResult
 from deeprec.utils import atomic_path
 
@@ -68,6 +69,12 @@ PEERS = {"cornac-convmf": Peer(
     "Cornac ConvMF", "cornac", "3.0.1", "peer_cornac.py",
     "python -m venv peer && peer/bin/pip install cornac==3.0.1 "
     "tensorflow-cpu")}
+
+#: Cornac 3.0.1's ConvMF default ``dropout_rate``. Its CNN passes it as the
+#: second argument of ``tf.compat.v1.nn.dropout``, which is ``keep_prob``:
+#: the hidden layer keeps this share of its units (it drops the rest), in
+#: training and also when the CNN computes the prior means.
+CORNAC_DROPOUT = 0.2
 
 
 @dataclass(frozen=True)
@@ -201,13 +208,16 @@ def run_peer(name: str, config: PeerConfig, data: RatingData,
     saved result. Returns a one-row :class:`StudyResult` (``model``,
     ``valid_rmse``, ``test_rmse``, ``seconds``, ``key``...), or None when
     nothing is saved and no environment has the peer (a line says how to
-    make one)."""
+    make one), and in quick mode."""
     peer = PEERS[name]
     key = peer_key(peer, config, data, documents)
     file = Path(path) / "runs" / f"{key}.json"
     if file.exists():
         row = json.loads(file.read_text())["row"]
         return StudyResult(pd.DataFrame([row]), reused=[key])
+    if current_scale().quick:
+        print(f"{peer.name}: not run in quick mode (synthetic data)")
+        return None
     python = find_python(peer, python)
     if python is None:
         print(f"{peer.name} is not installed here and has no saved result; "
@@ -243,3 +253,19 @@ def run_peer(name: str, config: PeerConfig, data: RatingData,
     with atomic_path(file) as tmp:
         tmp.write_text(json.dumps(record, indent=1, default=str))
     return StudyResult(pd.DataFrame([row]), trained=[key])
+
+
+def run_peer_seeds(name: str, config: PeerConfig, seeds, data: RatingData,
+                   documents: pd.Series, path: str | Path,
+                   python: str | None = None, timeout: float | None = None
+                   ) -> StudyResult | None:
+    """:func:`run_peer` once per seed, as one :class:`StudyResult` (None
+    when any seed has neither a saved result nor an environment)."""
+    results = [run_peer(name, replace(config, seed=s), data, documents, path,
+                        python, timeout) for s in seeds]
+    if any(r is None for r in results):
+        return None
+    return StudyResult(pd.concat([r.summary for r in results],
+                                 ignore_index=True),
+                       trained=[k for r in results for k in r.trained],
+                       reused=[k for r in results for k in r.reused])
