@@ -113,6 +113,11 @@ def test_the_key_follows_settings_documents_and_data(small, split):
     assert peers.peer_key(peer, replace(base, lambda_v=100.0), data,
                           docs) != key
     assert peers.peer_key(peer, base, data, docs.str.upper()) != key
+    assert peers.peer_key(peer, replace(base, dropout_rate=0.8), data,
+                          docs) != key  # Cornac's keep_prob, fixed
+    assert peers.peer_key(peer, replace(base, dropout_rate=1), data,
+                          docs) == peers.peer_key(
+        peer, replace(base, dropout_rate=1.0), data, docs)
     other = dr.RatingData(split)
     assert peers.peer_key(peer, base, other, docs) != key
     assert peers.peer_key(replace(peer, version="3.0.2"), base, data,
@@ -167,6 +172,10 @@ def test_bad_settings_are_config_errors():
         peers.PeerConfig(max_length=3)
     with pytest.raises(ConfigError, match="lambda_u = 0"):
         peers.PeerConfig(lambda_u=0)
+    with pytest.raises(ConfigError, match="dropout_rate = 0: .*\\(0, 1\\]"):
+        peers.PeerConfig(dropout_rate=0)
+    with pytest.raises(ConfigError, match="dropout_rate = 1.5"):
+        peers.PeerConfig(dropout_rate=1.5)
 
 
 def test_the_cornac_script_marks_unknown_ids(small):

@@ -70,7 +70,8 @@ def main(folder: Path) -> None:
     max_length = config["max_length"] or max(longest, 5)
     model = ConvMF(k=config["k"], n_epochs=config["num_epochs"],
                    lambda_u=config["lambda_u"], lambda_v=config["lambda_v"],
-                   max_len=max_length, seed=config["seed"], verbose=True)
+                   max_len=max_length, dropout_rate=config["dropout_rate"],
+                   seed=config["seed"], verbose=True)
     start = time.time()
     model.fit(train_set, method.val_set)
     fit_seconds = time.time() - start

@@ -89,6 +89,10 @@ class PeerConfig:
         max_length: words kept per document (None: the longest document,
             as the library's own tokenizer pads).
         seed: the peer's random seed.
+        dropout_rate: the value given to Cornac's ``dropout_rate``, which
+            its CNN uses as ``keep_prob`` (:data:`CORNAC_DROPOUT`, its
+            default, keeps a fifth of the units; ``0.8`` keeps four fifths,
+            the paper's dropout of 0.2).
     """
 
     lambda_u: float = 100.0
@@ -97,13 +101,15 @@ class PeerConfig:
     num_epochs: int = 50
     max_length: int | None = None
     seed: int = 0
+    dropout_rate: float = CORNAC_DROPOUT
 
     def __post_init__(self):
         validate(self, lambda_u=number(0, low_open=True),
                  lambda_v=number(0, low_open=True), k=integer(1),
                  num_epochs=integer(1), max_length=optional(integer(5)),
-                 seed=integer(0))
-        for name in ("lambda_u", "lambda_v"):  # 100 and 100.0: one key
+                 seed=integer(0), dropout_rate=number(0, 1, low_open=True,
+                                                     high_open=False))
+        for name in ("lambda_u", "lambda_v", "dropout_rate"):  # one key
             object.__setattr__(self, name, float(getattr(self, name)))
 
 
