@@ -115,6 +115,8 @@ def test_the_key_follows_settings_documents_and_data(small, split):
     assert peers.peer_key(peer, base, data, docs.str.upper()) != key
     assert peers.peer_key(peer, replace(base, dropout_rate=0.8), data,
                           docs) != key  # Cornac's keep_prob, fixed
+    assert peers.peer_key(peer, replace(base, item_weight=False), data,
+                          docs) != key
     assert peers.peer_key(peer, replace(base, dropout_rate=1), data,
                           docs) == peers.peer_key(
         peer, replace(base, dropout_rate=1.0), data, docs)
@@ -176,6 +178,8 @@ def test_bad_settings_are_config_errors():
         peers.PeerConfig(dropout_rate=0)
     with pytest.raises(ConfigError, match="dropout_rate = 1.5"):
         peers.PeerConfig(dropout_rate=1.5)
+    with pytest.raises(ConfigError, match="item_weight = 1"):
+        peers.PeerConfig(item_weight=1)
 
 
 def test_the_cornac_script_marks_unknown_ids(small):

@@ -71,6 +71,7 @@ def main(folder: Path) -> None:
     model = ConvMF(k=config["k"], n_epochs=config["num_epochs"],
                    lambda_u=config["lambda_u"], lambda_v=config["lambda_v"],
                    max_len=max_length, dropout_rate=config["dropout_rate"],
+                   give_item_weight=config["item_weight"],
                    seed=config["seed"], verbose=True)
     start = time.time()
     model.fit(train_set, method.val_set)

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deeprec.config import integer, number, optional, validate
+from deeprec.config import BOOL, integer, number, optional, validate
 from deeprec.data.matrix import RatingData
 from deeprec.scale import current_scale
 from deeprec.studies.engine import StudyResult
@@ -93,6 +93,9 @@ class PeerConfig:
             its CNN uses as ``keep_prob`` (:data:`CORNAC_DROPOUT`, its
             default, keeps a fifth of the units; ``0.8`` keeps four fifths,
             the paper's dropout of 0.2).
+        item_weight: Cornac's ``give_item_weight``: scale each item's
+            lambda_V by the square root of its rating count, normalised
+            to a mean of one (its default; the paper has no such weight).
     """
 
     lambda_u: float = 100.0
@@ -102,13 +105,15 @@ class PeerConfig:
     max_length: int | None = None
     seed: int = 0
     dropout_rate: float = CORNAC_DROPOUT
+    item_weight: bool = True
 
     def __post_init__(self):
         validate(self, lambda_u=number(0, low_open=True),
                  lambda_v=number(0, low_open=True), k=integer(1),
                  num_epochs=integer(1), max_length=optional(integer(5)),
                  seed=integer(0), dropout_rate=number(0, 1, low_open=True,
-                                                     high_open=False))
+                                                     high_open=False),
+                 item_weight=BOOL)
         for name in ("lambda_u", "lambda_v", "dropout_rate"):  # one key
             object.__setattr__(self, name, float(getattr(self, name)))
 
