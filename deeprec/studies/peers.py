@@ -68,7 +68,7 @@ class Peer:
 PEERS = {"cornac-convmf": Peer(
     "Cornac ConvMF", "cornac", "3.0.1", "peer_cornac.py",
     "python -m venv peer && peer/bin/pip install cornac==3.0.1 "
-    "tensorflow-cpu")}
+    "tensorflow-cpu pandas")}
 
 #: Cornac 3.0.1's ConvMF default ``dropout_rate``. Its CNN passes it as the
 #: second argument of ``tf.compat.v1.nn.dropout``, which is ``keep_prob``:
