@@ -144,6 +144,18 @@ class StudyResult:
     trained: list = field(default_factory=list)
     reused: list = field(default_factory=list)
 
+    @classmethod
+    def concat(cls, results) -> "StudyResult":
+        """The runs of several results as one (tables in order, keys
+        joined)."""
+        results = list(results)
+        histories = [r.history for r in results if not r.history.empty]
+        return cls(pd.concat([r.summary for r in results], ignore_index=True),
+                   pd.concat(histories, ignore_index=True) if histories
+                   else pd.DataFrame(),
+                   trained=[k for r in results for k in r.trained],
+                   reused=[k for r in results for k in r.reused])
+
     def save(self, path: str | Path) -> None:
         """Write ``summary.csv`` and ``history.csv`` into folder ``path``."""
         for name, table in (("summary", self.summary),

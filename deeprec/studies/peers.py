@@ -276,7 +276,4 @@ def run_peer_seeds(name: str, config: PeerConfig, seeds, data: RatingData,
                         python, timeout) for s in seeds]
     if any(r is None for r in results):
         return None
-    return StudyResult(pd.concat([r.summary for r in results],
-                                 ignore_index=True),
-                       trained=[k for r in results for k in r.trained],
-                       reused=[k for r in results for k in r.reused])
+    return StudyResult.concat(results)
