@@ -17,13 +17,13 @@ from deeprec.config import ConfigError
 from deeprec.studies import peers
 
 FAKE = '''
-import json, sys
+import json, os, sys
 from pathlib import Path
 import numpy as np, pandas as pd
 folder = Path(sys.argv[1])
 config = json.loads((folder / "config.json").read_text())
 with open({calls!r}, "a") as f:
-    f.write("run\\n")
+    f.write("run " + os.environ.get("MPLBACKEND", "") + "\\n")
 if config["k"] == 13:
     print("ValueError: k = 13 is unlucky", file=sys.stderr)
     sys.exit(1)
@@ -80,9 +80,11 @@ def test_export_writes_the_parts_in_index_space(small, tmp_path):
 
 
 def test_run_scores_like_the_library_and_loads_the_second_time(
-        small, fake, tmp_path):
+        small, fake, tmp_path, monkeypatch):
     data, docs = small
     calls = fake()
+    # a notebook kernel's backend, which the peer's matplotlib cannot load
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     config = peers.PeerConfig(num_epochs=2)
     first = peers.run_peer("fake", config, data, docs, tmp_path / "res",
                            python=sys.executable)
@@ -98,6 +100,7 @@ def test_run_scores_like_the_library_and_loads_the_second_time(
     assert again.reused == [row.key] and not again.trained
     assert again.summary.test_rmse.iloc[0] == row.test_rmse
     assert calls.read_text().count("run") == 1  # loaded, not run again
+    assert calls.read_text() == "run Agg\n"  # the peer gets a plain backend
     saved = json.loads((tmp_path / "res" / "runs" /
                         f"{row.key}.json").read_text())
     assert saved["definition"]["data_fingerprint"] == data.fingerprint

@@ -193,10 +193,12 @@ def _run_script(peer: Peer, python: str, folder: Path, log: Path,
                 timeout: float | None) -> dict:
     """Run the peer's script on ``folder``; its output goes to ``log``."""
     cmd = [python, str(peer.script_path()), str(folder)]
+    # a notebook's inline backend is not the peer environment's to import
+    env = {**os.environ, "MPLBACKEND": "Agg"}
     with atomic_path(log) as tmp, open(tmp, "w") as out:
         try:
             done = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                  timeout=timeout)
+                                  timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
             raise PeerError(f"{peer.name}: did not finish in {timeout:.0f} s")
         out.flush()
